@@ -1,0 +1,74 @@
+"""Ingest benchmark: a fresh index of ../shared/realdocs, timed against the encoder alone.
+
+    python -m evals.bench_ingest [FOLDER]
+
+Prints pages/s and chunks/s for the whole ingest (model load included), then re-encodes the same
+chunk texts with the encoder alone, so the pipeline's own cost is the difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REALDOCS = Path(__file__).resolve().parents[2] / "shared" / "realdocs"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evals.bench_ingest")
+    parser.add_argument("folder", nargs="?", type=Path, default=REALDOCS)
+    args = parser.parse_args(argv)
+    if not args.folder.is_dir():
+        print(f"skipped: {args.folder} is not there", file=sys.stderr)
+        return 0
+
+    started = time.perf_counter()
+    from ingest.service import build_ingester
+    from ingest.settings import load_settings
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = load_settings(data_dir=Path(data_dir))
+        ingester = build_ingester(settings)
+        summary = ingester.run([args.folder])
+        total = time.perf_counter() - started
+        if summary.failed:
+            for f in summary.files:
+                if f.status == "failed":
+                    print(f"FAILED {f.path}: {f.reason}", file=sys.stderr)
+        texts = []
+        for record in ingester.store.document_records():
+            texts.extend(c.embed_text for c in ingester.store.get_chunks(record))
+        embedder = ingester.embedder
+        encode_started = time.perf_counter()
+        for i in range(0, len(texts), 64):
+            embedder.embed(texts[i : i + 64])
+        encoder_alone = time.perf_counter() - encode_started
+
+    outside = total - encoder_alone
+    outside_no_load = outside - summary.load_seconds
+    characters = sum(len(t) for t in texts)
+    print(f"ingest benchmark: {args.folder}")
+    print(f"  documents            {summary.documents} ({summary.failed} failed)")
+    print(f"  pages                {summary.pages}")
+    print(f"  chunks               {summary.chunks} ({characters} characters embedded)")
+    print(f"  whole ingest         {total:.2f} s (model load included; target <= 30 s)")
+    print(f"  pages/s              {summary.pages / total:.1f}")
+    print(f"  chunks/s             {summary.chunks / total:.1f}")
+    print(f"  model load           {summary.load_seconds:.2f} s (overlapped with parsing)")
+    print(
+        f"  encoder alone        {encoder_alone:.2f} s ({characters / encoder_alone:.0f} characters/s)"
+    )
+    print(
+        f"  outside the encoder  {outside:.2f} s = {100 * outside / encoder_alone:.0f}% of the encoder"
+    )
+    print(
+        f"    less model load    {outside_no_load:.2f} s = {100 * outside_no_load / encoder_alone:.0f}% (target <= 20%)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

