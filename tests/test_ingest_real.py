@@ -44,24 +44,26 @@ def test_all_real_pdfs_and_the_corpus_ingest_without_error(real_index):
     assert summary.pages == sum(manifest.values()) == 178
 
 
-def test_real_embeddings_find_the_lead_authorities_row(real_index):
+def nearest(real_index, question: str, k: int = 3) -> tuple[list[str], list[dict]]:
+    """Texts and metadata of the k chunks nearest to the question by real embeddings."""
     store, embedder, _ = real_index
-    [vector] = embedder.embed(["Which councils lead the integrated waste management work stream?"])
-    hits = store.chunks.query(
-        query_embeddings=[vector], n_results=3, include=["documents", "metadatas"]
-    )
-    texts = hits["documents"][0]
-    assert any("Glasgow and North Lanarkshire" in t for t in texts), texts
+    [vector] = embedder.embed([question])
     assert len(vector) == 384
+    hits = store.chunks.query(
+        query_embeddings=[vector], n_results=k, include=["documents", "metadatas"]
+    )
+    return hits["documents"][0], hits["metadatas"][0]
+
+
+def test_real_embeddings_find_the_lead_authorities_row(real_index):
+    texts, _ = nearest(
+        real_index, "Which councils lead the integrated waste management work stream?"
+    )
+    assert any("Glasgow and North Lanarkshire" in t for t in texts), texts
 
 
 def test_real_embeddings_find_a_paragraph_in_a_real_pdf(real_index):
-    store, embedder, _ = real_index
-    [vector] = embedder.embed(["How many children in Kent have an EHCP?"])
-    hits = store.chunks.query(
-        query_embeddings=[vector], n_results=3, include=["documents", "metadatas"]
-    )
-    top = hits["metadatas"][0]
+    _, top = nearest(real_index, "How many children in Kent have an EHCP?")
     assert any(
         m["doc_id"].startswith("kcc_cabinet_2025-01-30_education") and m["paragraphs"] == "2.4"
         for m in top
