@@ -49,6 +49,13 @@ def _choice(*allowed: str) -> Callable[[str], str]:
     return parse
 
 
+def _backend(value: str) -> str:
+    kind, _, model = value.partition(":")
+    if value == "extractive" or (kind in ("ollama", "openai") and model.strip()):
+        return value
+    raise ValueError("must be `extractive`, `ollama:<model>` or `openai:<model>`")
+
+
 def _url_or_empty(value: str) -> str:
     if value and not value.startswith(("http://", "https://")):
         raise ValueError("must start with http:// or https://, or be empty")
@@ -96,6 +103,30 @@ SETTINGS: tuple[Setting, ...] = (
         "Target size of a chunk in model tokens; never more than the encoder reads (256).",
         _positive_int,
     ),
+    Setting("TOP_K", "5", "Passages retrieved as evidence for each question.", _positive_int),
+    Setting(
+        "ANSWER_BACKEND",
+        "extractive",
+        "Who writes answers: `extractive` (offline, quotes the papers), `ollama:<model>` or `openai:<model>` (any OpenAI-compatible server).",
+        _backend,
+    ),
+    Setting(
+        "LLM_BASE_URL",
+        "",
+        "Server for the generative backend, e.g. http://127.0.0.1:11434 (Ollama) or http://127.0.0.1:8000/v1 (vLLM, llama.cpp, LM Studio); empty uses the backend's default.",
+        _url_or_empty,
+    ),
+    Setting(
+        "LLM_API_KEY",
+        "",
+        "API key for an OpenAI-compatible server (secret: set it in the environment only).",
+    ),
+    Setting(
+        "LLM_TIMEOUT",
+        "30",
+        "Seconds to wait for the generative backend before answering extractively instead.",
+        _positive_float,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -112,6 +143,11 @@ class Settings:
     collection: str
     max_file_mb: float
     chunk_tokens: int
+    top_k: int
+    answer_backend: str
+    llm_base_url: str
+    llm_api_key: str
+    llm_timeout: float
 
     @property
     def index_dir(self) -> Path:

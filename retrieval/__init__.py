@@ -1,0 +1,16 @@
+"""Retrieval and answering: question → ranked evidence → cited answer.
+
+Importing this package is cheap; models and the index load on first use.
+"""
+
+from retrieval.records import Answer, Citation, Filters, Hit, SearchResult, User
+
+
+def search(*args, **kwargs) -> SearchResult:
+    """See `retrieval.service.search`."""
+    from retrieval.service import search as _search
+
+    return _search(*args, **kwargs)
+
+
+__all__ = ["Answer", "Citation", "Filters", "Hit", "SearchResult", "User", "search"]

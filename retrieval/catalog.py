@@ -1,0 +1,62 @@
+"""An in-memory snapshot of the store's chunks, for the lexical index and context assembly.
+
+The store stays the single source of truth: the snapshot is rebuilt whenever the set of
+ingested documents (ids and file hashes) changes, which a cheap read of the document records
+detects before each search.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingest.records import Chunk
+
+
+def store_fingerprint(documents: dict[str, dict[str, Any]]) -> str:
+    """Identifies the store's content: which documents, at which file hashes."""
+    pairs = sorted((doc_id, str(meta.get("file_hash", ""))) for doc_id, meta in documents.items())
+    return hashlib.sha1(json.dumps(pairs).encode()).hexdigest()
+
+
+@dataclass
+class Catalog:
+    """Every stored chunk in a fixed order, with lookups by id and by (doc, position)."""
+
+    chunks: list[Chunk]
+    metadatas: list[dict[str, Any]]
+    documents: dict[str, dict[str, Any]]
+    fingerprint: str
+    index_of: dict[str, int] = field(default_factory=dict)
+    by_position: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.index_of = {c.id: i for i, c in enumerate(self.chunks)}
+        self.by_position = {(c.doc_id, c.position): i for i, c in enumerate(self.chunks)}
+
+    @classmethod
+    def load(cls, store, documents: dict[str, dict[str, Any]] | None = None) -> Catalog:
+        documents = store.document_records() if documents is None else documents
+        page = store._all(store.chunks, ["documents", "metadatas"])
+        rows = [
+            (text, meta)
+            for text, meta in zip(page["documents"], page["metadatas"], strict=True)
+            # Chunks of a document without a record are leftovers of an interrupted ingest.
+            if meta.get("doc_id") in documents
+        ]
+        rows.sort(key=lambda r: (r[1]["doc_id"], int(r[1]["position"])))
+        return cls(
+            chunks=[Chunk.from_metadata(t, m) for t, m in rows],
+            metadatas=[m for _, m in rows],
+            documents=documents,
+            fingerprint=store_fingerprint(documents),
+        )
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def neighbour(self, chunk: Chunk, step: int) -> Chunk | None:
+        index = self.by_position.get((chunk.doc_id, chunk.position + step))
+        return None if index is None else self.chunks[index]

@@ -1,0 +1,263 @@
+"""Record types of retrieval and answering: filters, the asking user, hits, citations, answers.
+
+One `Answer` record serves the UI, CLI, Python API, HTTP API and evals; `Hit` is what search returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from ingest.records import Chunk
+
+ROLES = ("public", "member", "officer")
+
+
+@dataclass(frozen=True)
+class User:
+    """Who is asking. Exempt (confidential) papers are visible only to signed-in members and officers."""
+
+    name: str = ""
+    role: str = "public"  # public | member | officer
+
+    def __post_init__(self):
+        if self.role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {self.role!r}")
+
+    @property
+    def access_levels(self) -> tuple[str, ...]:
+        if self.name and self.role in ("member", "officer"):
+            return ("public", "exempt")
+        return ("public",)
+
+
+ANONYMOUS = User()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user narrowed the search to. Empty fields do not narrow.
+
+    Councils and bodies may be given loosely ("Bristol"); they are matched case-insensitively
+    against the names the index holds. Dates are ISO yyyy-mm-dd, inclusive.
+    """
+
+    councils: tuple[str, ...] = ()
+    bodies: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+    since: str = ""
+    until: str = ""
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f) for f in self.__dataclass_fields__)
+
+    def narrowed(self, **changes: Any) -> Filters:
+        return replace(self, **changes)
+
+    def describe(self) -> str:
+        """Short human text of the active filters, e.g. "council: Bristol · since 2024-01-01"."""
+        parts = []
+        for label, values in (
+            ("council", self.councils),
+            ("body", self.bodies),
+            ("type", self.doc_types),
+            ("document", self.doc_ids),
+        ):
+            if values:
+                parts.append(f"{label}: {', '.join(values)}")
+        if self.since:
+            parts.append(f"since {self.since}")
+        if self.until:
+            parts.append(f"until {self.until}")
+        return " · ".join(parts)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Filters:
+        if not data:
+            return cls()
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown filter(s): {', '.join(sorted(unknown))}")
+        values = {}
+        for key, value in data.items():
+            if key in ("since", "until"):
+                values[key] = str(value or "")
+            else:
+                values[key] = (value,) if isinstance(value, str) else tuple(value or ())
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk, its fused score and the context assembled around it.
+
+    `lead` is the table header row or list lead-in; `before`/`after` are adjacent chunks of the
+    same section merged in because they complete the evidence.
+    """
+
+    chunk: Chunk
+    score: float
+    rank: int = 0
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    before: tuple[Chunk, ...] = ()
+    after: tuple[Chunk, ...] = ()
+
+    @property
+    def doc_id(self) -> str:
+        return self.chunk.doc_id
+
+    @property
+    def chunk_id(self) -> str:
+        return self.chunk.id
+
+    @property
+    def chunks(self) -> tuple[Chunk, ...]:
+        return (*self.before, self.chunk, *self.after)
+
+    @property
+    def text(self) -> str:
+        """The evidence as a reader needs it: lead, then the merged chunk texts."""
+        parts = [self.chunk.lead] if self.chunk.lead else []
+        parts.extend(c.text for c in self.chunks)
+        return "\n".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        chunk = self.chunk
+        meta = chunk.meta
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "doc_id": chunk.doc_id,
+            "chunk_id": chunk.id,
+            "title": meta.title if meta else "",
+            "council": meta.council if meta else "",
+            "body": meta.body if meta else "",
+            "date": meta.date if meta else "",
+            "section": " > ".join(chunk.section),
+            "paragraphs": list(chunk.paragraphs),
+            "page": chunk.page,
+            "kind": chunk.kind,
+            "dense_rank": self.dense_rank,
+            "lexical_rank": self.lexical_rank,
+            "text": self.text,
+        }
+
+
+class SearchResult(list):
+    """The hits (it is a list of `Hit`) plus what the search made of the question.
+
+    `rewritten_query` and `notes` (e.g. "Searched papers dated 2010-01-01 to 2010-12-31") are shown
+    to the user beside the answer.
+    """
+
+    def __init__(
+        self,
+        hits: list[Hit],
+        query: str,
+        rewritten_query: str,
+        filters: Filters | None = None,
+        notes: list[str] | None = None,
+    ):
+        super().__init__(hits)
+        self.query = query
+        self.rewritten_query = rewritten_query
+        self.filters = filters or Filters()
+        self.notes = list(notes or [])
+
+    @property
+    def hits(self) -> list[Hit]:
+        return list(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "rewritten_query": self.rewritten_query,
+            "filters": asdict(self.filters),
+            "notes": self.notes,
+            "hits": [h.to_dict() for h in self],
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a piece of an answer comes from; `quote` is a verbatim substring of the chunk."""
+
+    n: int
+    doc_id: str
+    chunk_id: str
+    title: str
+    council: str
+    body: str
+    date: str
+    paragraph: str
+    page: int | None
+    quote: str
+    section: str = ""
+    start: int = 0  # offset of the quote in the document's cleaned text
+
+    @classmethod
+    def from_chunk(cls, n: int, chunk: Chunk, quote: str) -> Citation:
+        if quote not in chunk.text:
+            raise ValueError("a citation's quote must be an exact substring of its chunk")
+        meta = chunk.meta
+        offset = chunk.start + chunk.text.index(quote)
+        return cls(
+            n=n,
+            doc_id=chunk.doc_id,
+            chunk_id=chunk.id,
+            title=meta.title if meta else chunk.doc_id,
+            council=meta.council if meta else "",
+            body=meta.body if meta else "",
+            date=meta.date if meta else "",
+            paragraph=_paragraph_at(chunk, quote),
+            page=chunk.page,
+            quote=quote,
+            section=" > ".join(chunk.section),
+            start=offset,
+        )
+
+    def label(self) -> str:
+        """One line a reader can follow: "Inverclyde Council · Council · 2010-02-18 · para 2.5"."""
+        parts = [p for p in (self.council, self.body, self.date) if p]
+        if self.paragraph:
+            parts.append(f"para {self.paragraph}")
+        if self.page is not None:
+            parts.append(f"p. {self.page}")
+        return " · ".join(parts)
+
+
+def _paragraph_at(chunk: Chunk, quote: str) -> str:
+    """The paragraph number that holds the quote; the chunk's first one when it is unclear."""
+    if not chunk.paragraphs:
+        return ""
+    if len(chunk.paragraphs) == 1:
+        return chunk.paragraphs[0]
+    before = chunk.text[: chunk.text.index(quote) + 1]
+    holding = chunk.paragraphs[0]
+    for number in chunk.paragraphs:
+        head = number.split("(")[0]
+        if head and head in before:
+            holding = number
+    return holding
+
+
+@dataclass
+class Answer:
+    """The one answer record: what every interface returns and every eval scores."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    rewritten_query: str = ""
+    retrieved: list[dict[str, Any]] = field(default_factory=list)  # doc_id, chunk_id, score
+    latency_ms: float = 0.0
+    backend: str = "extractive"
+    notes: list[str] = field(default_factory=list)
+    suggestions: list[Citation] = field(default_factory=list)  # closest passages when abstaining
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,73 @@
+"""Wiring for retrieval: the retriever the settings describe, and the module-level `search`."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from ingest.service import build_embedder, build_store
+from ingest.settings import Settings, load_settings
+from retrieval.hybrid import HybridRetriever
+from retrieval.records import Filters, SearchResult, User
+
+
+def build_retriever(settings: Settings, mode: str = "hybrid") -> HybridRetriever:
+    """A hybrid retriever over the configured store; its lexical index lives under DATA_DIR."""
+    return HybridRetriever(
+        build_store(settings),
+        build_embedder(settings),
+        lexical_dir=settings.data_dir / "lexical" / settings.collection,
+        mode=mode,
+    )
+
+
+_default: HybridRetriever | None = None
+_default_lock = threading.Lock()
+
+
+def default_retriever() -> HybridRetriever:
+    """One shared retriever for the process, from the CPA_* environment settings."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = build_retriever(load_settings())
+        return _default
+
+
+def search(
+    query: str,
+    filters: Filters | dict | None = None,
+    history: Sequence[dict[str, str]] | None = None,
+    user: User | None = None,
+    k: int = 5,
+) -> SearchResult:
+    """Search the indexed papers; the result is a list of `Hit` with `.rewritten_query`.
+
+    >>> from retrieval import search
+    >>> hits = search("Who leads the back office work stream?", {"councils": ["Inverclyde"]})  # doctest: +SKIP
+    >>> hits[0].chunk.paragraphs, hits.rewritten_query                                     # doctest: +SKIP
+    (('2.5',), 'Who leads the back office work stream?')
+    """
+    if not isinstance(filters, Filters):
+        filters = Filters.from_dict(filters)
+    return default_retriever().search(query, filters, history, user, k)
+
+
+def build_answerer(settings: Settings):
+    """The extractive answerer, or a generative one (falling back to extractive) if configured."""
+    from retrieval.extractive import ExtractiveAnswerer
+
+    extractive = ExtractiveAnswerer()
+    if settings.answer_backend == "extractive":
+        return extractive
+    from retrieval.generative import GenerativeAnswerer, build_chat_model
+
+    model = build_chat_model(
+        settings.answer_backend,
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key,
+        timeout=settings.llm_timeout,
+    )
+    return GenerativeAnswerer(
+        model, fallback=extractive, timeout=settings.llm_timeout, name=settings.answer_backend
+    )
