@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run index test lint format bench clean
+.PHONY: install run index test lint format eval bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,13 @@ format: install
 test: lint
 	$(PY) -m pytest
 
+eval: install
+	$(PY) -m evals run evals/questions/dev.jsonl --out data/evals/dev-answers.jsonl --report data/evals/dev-report.md
+	$(PY) -m evals retrieval evals/questions/dev.jsonl
+
 bench: install
 	$(PY) -m evals.bench_ingest
+	$(PY) -m evals.bench_query
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache *.egg-info

@@ -30,6 +30,10 @@ class Store(Protocol):
 
     def chunk_index(self) -> list[tuple[str, str, str]]: ...
 
+    def all_chunks(self) -> dict[str, list]:
+        """Ids, texts and metadata of every stored chunk (no embeddings)."""
+        return self._all(self.chunks, ["documents", "metadatas"])
+
     def chunk_ids(self, doc_id: str) -> list[str]: ...
 
 
@@ -163,6 +167,10 @@ class ChromaStore:
         """Remove a document: its record first (so a crash leaves orphans, which repair removes)."""
         self.documents.delete(ids=[doc_id])
         self.chunks.delete(where={"doc_id": doc_id})
+
+    def all_chunks(self) -> dict[str, list]:
+        """Ids, texts and metadata of every stored chunk (no embeddings)."""
+        return self._all(self.chunks, ["documents", "metadatas"])
 
     def chunk_ids(self, doc_id: str) -> list[str]:
         """Ids of one document's stored chunks."""

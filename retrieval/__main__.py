@@ -134,9 +134,16 @@ def _print_answer(answer) -> None:
     sources = answer.citations or answer.suggestions
     if sources:
         print("\nSources:" if answer.citations else "\nClosest passages:")
+    shown = ""
     for c in sources:
-        print(f"[{c.n}] {c.title} — {c.label()}")
-        print(f"    “{c.quote}”")
+        if c.doc_id != shown:
+            print(f"{c.title} — {' · '.join(x for x in (c.council, c.body, c.date) if x)}")
+            shown = c.doc_id
+        where = " · ".join(
+            x for x in (c.paragraph and f"para {c.paragraph}", c.page and f"p. {c.page}") if x
+        )
+        quote = " ".join(c.quote.split())
+        print(f"  [{c.n}] {where or c.doc_id}: “{quote}”")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,7 +32,11 @@ class Answerer(Protocol):
     def stream(
         self, question: str, result: SearchResult, catalog: Catalog
     ) -> Iterator[str | Answer]:
-        """Text as it is written, then the final `Answer` as the last item."""
+        """Text pieces as they are written, then the final `Answer` as the last item.
+
+        The final record replaces the streamed text: checking may trim it or fall back to
+        another answerer, so a UI re-renders with `answer.answer` at the end.
+        """
         ...
 
 
@@ -55,7 +59,11 @@ class Assistant:
         return cls(build_retriever(settings, mode), build_answerer(settings), settings.top_k)
 
     def warm_up(self) -> None:
+        """Load the model, the index snapshot and the answerer's statistics before the first question."""
         self.retriever.warm_up()
+        warm = getattr(self.answerer, "warm_up", None)
+        if warm is not None:
+            warm(self.retriever.catalog())
 
     def _search(self, question, history, filters, user) -> tuple[SearchResult, Catalog]:
         if not isinstance(filters, Filters):

@@ -39,7 +39,7 @@ class Catalog:
     @classmethod
     def load(cls, store, documents: dict[str, dict[str, Any]] | None = None) -> Catalog:
         documents = store.document_records() if documents is None else documents
-        page = store._all(store.chunks, ["documents", "metadatas"])
+        page = store.all_chunks()
         rows = [
             (text, meta)
             for text, meta in zip(page["documents"], page["metadatas"], strict=True)
@@ -56,6 +56,10 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        index = self.index_of.get(chunk_id)
+        return None if index is None else self.chunks[index]
 
     def neighbour(self, chunk: Chunk, step: int) -> Chunk | None:
         index = self.by_position.get((chunk.doc_id, chunk.position + step))

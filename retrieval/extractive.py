@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from ingest.records import Chunk
 from retrieval.catalog import Catalog
 from retrieval.quotes import MAX_QUOTE, sentence_spans, trim
-from retrieval.records import Answer, Citation, SearchResult
-from retrieval.text import STOPWORDS, terms
+from retrieval.records import ABSTAIN_TEXT, Answer, Citation, SearchResult
+from retrieval.text import STOPWORDS, split_compounds, terms
 
-ABSTAIN_TEXT = "I can't find that in the committee papers."
 MAX_ANSWER = 500
+MAX_LIST_ANSWER = 560  # a bulleted list may run a little longer than a sentence
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -121,11 +121,12 @@ class Question:
     cross: bool
 
     @classmethod
-    def parse(cls, text: str) -> Question:
+    def parse(cls, text: str, known=None) -> Question:
         wants = next((kind for kind, pattern in _WANTS if pattern.search(text)), "what")
+        found = terms(text)
         return cls(
             text=text,
-            terms=set(terms(text)),
+            terms=set(split_compounds(found, known) if known else found),
             wants=wants,
             is_list=bool(_LIST.search(text)),
             cross=bool(_CROSS.search(text)),
@@ -165,12 +166,27 @@ class Idf:
                 n += 1
         self.n = max(n, 1)
         self.counts = counts
+        self._parts: dict[str, tuple[str, ...]] = {}
+        self._plain: set[str] = set()
 
     def __call__(self, term: str) -> float:
         return math.log(1 + self.n / (1 + self.counts.get(term, 0)))
 
     def known(self, term: str) -> bool:
         return term in self.counts
+
+    def expand(self, found: list[str]) -> set[str]:
+        """Terms plus the parts of compounds ("workstream" also counts as "work", "stream")."""
+        out = set(found)
+        for token in out - self._plain:
+            parts = self._parts.get(token)
+            if parts is None:
+                split = split_compounds([token], self.known)
+                parts = self._parts[token] = tuple(split) if split != [token] else ()
+                if not parts:
+                    self._plain.add(token)
+            out.update(parts)
+        return out
 
 
 _IDF_CACHE: dict[tuple[str, tuple[str, ...]], Idf] = {}
@@ -207,16 +223,22 @@ class ExtractiveAnswerer:
 
     # -- public ------------------------------------------------------------------------------
 
+    def warm_up(self, catalog: Catalog) -> None:
+        """Build the word statistics of the papers now rather than during the first answer."""
+        idf_for(catalog, ("public",))
+
     def answer(self, question: str, result: SearchResult, catalog: Catalog) -> Answer:
-        q = Question.parse(question)
         access = _access_of(result)
         idf = idf_for(catalog, access)
+        q = Question.parse(question, idf.known)
         candidates = self._candidates(q, result, catalog)
         for unit in candidates:
             self._score(unit, q, idf)
         candidates.sort(key=lambda u: (-u.score, u.rank, u.chunk.position, u.start))
-        chosen = self._select(q, candidates, catalog, idf) if candidates else []
-        if not chosen or self._unanswerable(q, chosen, idf):
+        if not candidates or self._unanswerable(q, candidates[0], idf):
+            return self._abstain(question, q, candidates)
+        chosen = self._select(q, candidates, catalog, idf)
+        if not chosen:
             return self._abstain(question, q, candidates)
         return self._present(question, q, chosen)
 
@@ -251,11 +273,16 @@ class ExtractiveAnswerer:
 
     def _score(self, unit: Unit, q: Question, idf: Idf) -> None:
         """Coverage of the question's terms (the unit's own words count fully, its context half)."""
-        own = set(terms(unit.text))
-        context = set(terms(unit.chunk.lead))
-        context |= set(terms(" ".join(unit.chunk.section)))
-        if unit.chunk.meta:
-            context |= set(terms(f"{unit.chunk.meta.council} {unit.chunk.meta.title}"))
+        chunk = unit.chunk
+        own = idf.expand(terms(unit.text))
+        if unit.is_row:
+            own |= idf.expand(terms(chunk.lead))  # a row means nothing without its header
+        # The rest of the paragraph, the table header or list lead-in, the section and the
+        # paper's title say what a sentence is about; they count half.
+        about = f"{chunk.text}\n{chunk.lead}\n{' '.join(chunk.section)}"
+        if chunk.meta:
+            about += f"\n{chunk.meta.council} {chunk.meta.title}"
+        context = idf.expand(terms(about))
         total = sum(idf(t) for t in q.terms) or 1.0
         matched_own = q.terms & own
         matched_ctx = (q.terms & context) - own
@@ -279,6 +306,8 @@ class ExtractiveAnswerer:
             bonus += 0.3
         if unit.is_row and unit.chunk.lead:
             bonus += 0.05  # a table row answers with exactly the cells asked for
+        if q.is_list and chunk.kind in ("table_row", "list"):
+            bonus += 0.2  # list questions are answered by lists and tables
         prior = 0.12 / unit.rank if unit.rank else 0.04
         length = len(text)
         shortness = -0.1 if length > 600 else (-0.05 if length < 25 else 0.0)
@@ -320,8 +349,7 @@ class ExtractiveAnswerer:
                 chosen.append(unit)
         return chosen
 
-    def _unanswerable(self, q: Question, chosen: list[Unit], idf: Idf) -> bool:
-        best = chosen[0]
+    def _unanswerable(self, q: Question, best: Unit, idf: Idf) -> bool:
         if best.coverage < self.min_coverage:
             return True
         # A named thing the papers never mention ("Bristol", "HS2") cannot be answered here.
@@ -345,18 +373,20 @@ class ExtractiveAnswerer:
             if q.cross and len({u.chunk.doc_id for u in chosen}) > 1 and unit.chunk.meta:
                 candidate = f"{unit.chunk.meta.council}: {candidate}"
             projected = sum(len(line) + 3 for line in lines) + len(candidate)
-            if lines and projected > MAX_ANSWER:
+            if lines and projected > MAX_LIST_ANSWER:
+                left = len(chosen) - len(lines)
+                lines.append(f"… and {left} more in the same {'table' if unit.is_row else 'list'}")
                 break
             citations.append(citation)
             lines.append(candidate)
         if not lines:
             return self._abstain(question, q, chosen)
         if len(lines) == 1:
-            body = lines[0]
-            if not body.rstrip().endswith((".", "?", "!")) and not re.search(r"\]\s*$", body):
-                body += "."
-            body = body if body.endswith(".") else body + "."
-            body = re.sub(r"([.!?])\s*(\[\d+\])\.$", r"\1 \2", body)
+            # "… the role of lead authorities; [1]" reads as "… the role of lead authorities [1]."
+            text, marker = lines[0].rsplit(" [", 1)
+            text = text.rstrip(" ;:,–-")
+            body = f"{text} [{marker}" + ("" if text.endswith((".", "?", "!")) else ".")
+            body = re.sub(r"([.!?]) (\[\d+\])$", r"\1 \2", body)
         else:
             body = "\n".join(f"- {line}" for line in lines)
         return Answer(question=question, answer=body, abstained=False, citations=citations)

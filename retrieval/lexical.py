@@ -16,11 +16,13 @@ from typing import Protocol
 import numpy as np
 
 from ingest.records import Chunk
-from retrieval.text import terms
+from retrieval.text import split_compounds, terms
 
 log = logging.getLogger(__name__)
 
 _MANIFEST = "manifest.json"
+# Bump when `retrieval.text.terms` changes: an index built with other terms is rebuilt.
+TOKENIZER_VERSION = 2
 
 
 class LexicalIndex(Protocol):
@@ -63,7 +65,12 @@ class Bm25Index:
         tmp.mkdir(parents=True)
         if self.ids:
             self._model.save(str(tmp), show_progress=False)
-        (tmp / _MANIFEST).write_text(json.dumps({"fingerprint": self.fingerprint, "ids": self.ids}))
+        manifest = {
+            "fingerprint": self.fingerprint,
+            "tokenizer": TOKENIZER_VERSION,
+            "ids": self.ids,
+        }
+        (tmp / _MANIFEST).write_text(json.dumps(manifest))
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)
 
@@ -77,7 +84,11 @@ class Bm25Index:
             saved = json.loads(manifest.read_text())
         except (OSError, ValueError):
             return None
-        if saved.get("fingerprint") != fingerprint or saved.get("ids") != list(ids):
+        if (
+            saved.get("fingerprint") != fingerprint
+            or saved.get("tokenizer") != TOKENIZER_VERSION
+            or saved.get("ids") != list(ids)
+        ):
             return None
         if not ids:
             return cls(None, [], fingerprint)
@@ -105,7 +116,10 @@ class Bm25Index:
         """Top-k (catalog position, BM25 score) among positions where `mask` is 1."""
         if not self.ids:
             return []
-        query_ids = self._model.get_tokens_ids(terms(query))
+        vocab = self._model.vocab_dict
+        query_ids = self._model.get_tokens_ids(
+            split_compounds(terms(query), vocab.__contains__, keep=True)
+        )
         if not query_ids:
             return []
         scores = self._model.get_scores(query_ids, weight_mask=mask)

@@ -11,6 +11,8 @@ from typing import Any
 from ingest.records import Chunk
 
 ROLES = ("public", "member", "officer")
+# What every answerer says when the papers do not hold the answer.
+ABSTAIN_TEXT = "I can't find that in the committee papers."
 
 
 @dataclass(frozen=True)

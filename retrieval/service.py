@@ -11,13 +11,39 @@ from retrieval.hybrid import HybridRetriever
 from retrieval.records import Filters, SearchResult, User
 
 
-def build_retriever(settings: Settings, mode: str = "hybrid") -> HybridRetriever:
-    """A hybrid retriever over the configured store; its lexical index lives under DATA_DIR."""
+def build_retriever(
+    settings: Settings, mode: str = "hybrid", *, store=None, embedder=None
+) -> HybridRetriever:
+    """A hybrid retriever over the configured store; its lexical index lives under DATA_DIR.
+
+    Pass `store`/`embedder` to share them (e.g. one loaded model for several retrievers).
+    """
     return HybridRetriever(
-        build_store(settings),
-        build_embedder(settings),
+        store if store is not None else build_store(settings),
+        embedder if embedder is not None else build_embedder(settings),
         lexical_dir=settings.data_dir / "lexical" / settings.collection,
         mode=mode,
+        rewriter=build_rewriter(settings),
+    )
+
+
+def build_rewriter(settings: Settings):
+    """With a generative backend, the LLM rewrites follow-ups (the rules remain the fallback)."""
+    if settings.answer_backend == "extractive":
+        return None
+    from retrieval.generative import LlmRewriter
+
+    return LlmRewriter(_chat_model(settings), timeout=settings.llm_timeout)
+
+
+def _chat_model(settings: Settings):
+    from retrieval.generative import build_chat_model
+
+    return build_chat_model(
+        settings.answer_backend,
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key,
+        timeout=settings.llm_timeout,
     )
 
 
@@ -60,14 +86,11 @@ def build_answerer(settings: Settings):
     extractive = ExtractiveAnswerer()
     if settings.answer_backend == "extractive":
         return extractive
-    from retrieval.generative import GenerativeAnswerer, build_chat_model
+    from retrieval.generative import GenerativeAnswerer
 
-    model = build_chat_model(
-        settings.answer_backend,
-        base_url=settings.llm_base_url,
-        api_key=settings.llm_api_key,
-        timeout=settings.llm_timeout,
-    )
     return GenerativeAnswerer(
-        model, fallback=extractive, timeout=settings.llm_timeout, name=settings.answer_backend
+        _chat_model(settings),
+        fallback=extractive,
+        timeout=settings.llm_timeout,
+        name=settings.answer_backend,
     )

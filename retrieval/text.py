@@ -12,24 +12,47 @@ STOPWORDS = frozenset(
     own same she should so some such than that the their theirs them themselves then there these
     they this those through to too under until up very was we were what when where which while who
     whom why will with would you your yours yourself yourselves also may might must shall whose
-    tell me please know give show find list name any anyone anybody something one ones""".split()  # noqa: SIM905
+    tell me please know give show find list name any anyone anybody something one ones much
+    many""".split()  # noqa: SIM905
 )
 
 # £240K, 12A, 2.5, iESE, RSe, e-mail: keep digits/letters together, drop currency marks.
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*[a-z]*|[a-z]+(?:['’][a-z]+)?", re.IGNORECASE)
 
 
-def stem(word: str) -> str:
-    """A deliberately light English stemmer: plurals and possessives only.
+_VOWEL = re.compile(r"[aeiouy]")
+_DOUBLE = re.compile(r"([b-df-hj-km-np-tv-xz])\1$")
 
-    Heavier stemming merges terms officers search for exactly (e.g. "services" vs "serviced").
+
+def stem(word: str) -> str:
+    """A light English stemmer: plurals, possessives, -ed, -ing and a final -e.
+
+    "agreed", "agree" and "agreeing" meet at "agre"; "planned" and "plans" at "plan". Codes
+    and numbers ("12a", "240k", "2.5") are left alone. Heavier stemming would merge words
+    that officers search for exactly.
     """
     if word.endswith(("'s", "’s")):
         word = word[:-2]
+    if not word.isalpha() or len(word) <= 3:
+        return word
     if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
+        word = word[:-3] + "y"
+    elif word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            if _VOWEL.search(base):
+                word = (
+                    base[:-1]
+                    if _DOUBLE.search(base) and not base.endswith(("ll", "ss", "zz"))
+                    else base
+                )
+            break
+    if len(word) > 3 and word.endswith("e"):
+        word = word.rstrip("e") if len(word.rstrip("e")) >= 3 else word[:-1]
     return word
 
 
@@ -41,3 +64,30 @@ def words(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """Index terms: stemmed words without stopwords."""
     return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+def split_compounds(tokens: list[str], known, keep: bool = False) -> list[str]:
+    """Split a term into two the index knows: "workstream" → "work", "stream".
+
+    `known(term)` says whether the index holds a term; users write "workstream" or "backoffice"
+    where papers write two words, and the other way round. With `keep`, a compound the index
+    also knows stays beside its parts.
+    """
+    out: list[str] = []
+    for token in tokens:
+        parts = _split(token, known) if token.isalpha() and len(token) >= 6 else None
+        if parts is None:
+            out.append(token)
+            continue
+        if keep and known(token):
+            out.append(token)
+        out.extend(parts)
+    return out
+
+
+def _split(token: str, known) -> tuple[str, str] | None:
+    for cut in range(3, len(token) - 2):
+        left, right = stem(token[:cut]), stem(token[cut:])
+        if known(left) and known(right) and left not in STOPWORDS and right not in STOPWORDS:
+            return left, right
+    return None

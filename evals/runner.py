@@ -1,0 +1,244 @@
+"""Running questions through the assistant (or the retriever alone) and scoring what comes back.
+
+>>> settings = corpus_settings(load_settings(), Path("other-papers"))  # its own index
+>>> ensure_index(settings, Path("other-papers"), prune=True)            # doctest: +SKIP
+>>> evaluation = evaluate(Assistant.from_settings(settings), questions)  # doctest: +SKIP
+>>> evaluation.summary.value("correct")                                  # doctest: +SKIP
+0.9
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from evals.metrics import (
+    RECALL_DEPTH,
+    UNTYPED,
+    Score,
+    Summary,
+    is_answerable,
+    is_graded,
+    retrieval_fields,
+    score_answer,
+    summarise,
+    summarise_by_type,
+)
+from ingest.settings import Settings
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+class EvalError(RuntimeError):
+    """The evaluation cannot go on; the message says which question or folder and why."""
+
+
+# -- the index ----------------------------------------------------------------------------------
+
+
+def corpus_settings(settings: Settings, corpus: Path) -> Settings:
+    """Settings for a separate index of `corpus` under DATA_DIR/evals/<folder>-<hash of its path>.
+
+    A Chroma server (CHROMA_URL) gets a separate collection too, so the main one is never touched.
+    """
+    resolved = Path(corpus).resolve()
+    digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:8]
+    overrides: dict[str, Any] = {
+        "data_dir": settings.data_dir / "evals" / f"{resolved.name}-{digest}",
+        "corpus_dir": Path(corpus),
+    }
+    if settings.chroma_url:
+        overrides["collection"] = f"{settings.collection}-eval-{digest}"
+    return replace(settings, **overrides)
+
+
+def ensure_index(
+    settings: Settings,
+    corpus: Path,
+    prune: bool = False,
+    echo: Callable[[str], None] = print,
+    ingester=None,
+):
+    """Bring the index up to date with `corpus` (unchanged files are skipped by hash).
+
+    Echoes one summary line and one line per failed file; raises EvalError when the index ends up
+    empty. `prune` drops papers no longer in the folder: right for an index only evals own.
+    """
+    if not Path(corpus).is_dir():
+        raise EvalError(f"{corpus} is not a folder of papers.")
+    if ingester is None:
+        from ingest.service import build_ingester
+
+        ingester = build_ingester(settings)
+    summary = ingester.run([Path(corpus)], prune=prune)
+    present = [f for f in summary.files if f.status in ("ingested", "skipped")]
+    chunks = sum(f.chunks for f in present)
+    where = settings.chroma_url or settings.index_dir
+    echo(
+        f"index of {corpus}: {len(present)} papers ({summary.documents} ingested, "
+        f"{summary.skipped} unchanged, {summary.failed} failed), {chunks} chunks, "
+        f"at {where} in {summary.seconds:.1f} s"
+    )
+    for f in summary.files:
+        if f.status == "failed":
+            echo(f"  FAILED {f.path}: {f.reason}")
+    if not ingester.store.document_records():
+        raise EvalError(f"the index of {corpus} holds no papers; add papers to the folder.")
+    return summary
+
+
+# -- answering --------------------------------------------------------------------------------
+
+
+def answer_questions(
+    assistant, questions: Sequence[Mapping[str, Any]], progress: Progress | None = None
+) -> list[dict[str, Any]]:
+    """Each question's `Answer.to_dict()` with the question's `id` first."""
+    answers = []
+    for done, question in enumerate(questions, 1):
+        try:
+            answer = assistant.answer(question["question"], history=question.get("history"))
+        except Exception as exc:
+            raise EvalError(f"question {question['id']!r} failed: {exc}") from exc
+        answers.append({"id": question["id"], **answer.to_dict()})
+        if progress:
+            progress(done, len(questions))
+    return answers
+
+
+def chunk_lookups(
+    catalog, answers: Sequence[Mapping[str, Any]]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """For the chunks the answers cite or retrieved: their text, and their lead plus text."""
+    wanted = set()
+    for answer in answers:
+        wanted.update(c["chunk_id"] for c in answer.get("citations") or [])
+        wanted.update(r["chunk_id"] for r in answer.get("retrieved") or [])
+    texts: dict[str, str] = {}
+    evidence: dict[str, str] = {}
+    for chunk_id in wanted:
+        chunk = catalog.chunk(chunk_id)
+        if chunk is None:
+            continue
+        texts[chunk_id] = chunk.text
+        evidence[chunk_id] = f"{chunk.lead}\n{chunk.text}" if chunk.lead else chunk.text
+    return texts, evidence
+
+
+def score_answers(
+    questions: Sequence[Mapping[str, Any]], answers: Sequence[Mapping[str, Any]], catalog
+) -> list[Score]:
+    texts, evidence = chunk_lookups(catalog, answers)
+    return [
+        score_answer(q, a, texts, evidence, RECALL_DEPTH)
+        for q, a in zip(questions, answers, strict=True)
+    ]
+
+
+@dataclass
+class Evaluation:
+    """Questions, their answers and scores, in the same order."""
+
+    questions: list[dict[str, Any]]
+    answers: list[dict[str, Any]]
+    scores: list[Score]
+
+    @property
+    def graded(self) -> bool:
+        return any(s.graded for s in self.scores)
+
+    @cached_property
+    def summary(self) -> Summary:
+        return summarise(self.scores)
+
+    @cached_property
+    def by_type(self) -> dict[str, Summary]:
+        """Per-type summaries, empty when the questions have no types."""
+        if all(s.type == UNTYPED for s in self.scores):
+            return {}
+        return summarise_by_type(self.scores)
+
+
+def evaluate(
+    assistant, questions: Sequence[Mapping[str, Any]], progress: Progress | None = None
+) -> Evaluation:
+    """Warm the assistant up (so no answer's latency includes loading), answer, score."""
+    assistant.warm_up()
+    if questions:
+        # One untimed answer: the first encode and the answerer's lazily built statistics
+        # would otherwise land in the first question's latency.
+        assistant.answer(questions[0]["question"], history=questions[0].get("history"))
+    answers = answer_questions(assistant, questions, progress)
+    scores = score_answers(questions, answers, assistant.retriever.catalog())
+    return Evaluation(list(questions), answers, scores)
+
+
+def write_answers(path: Path, answers: Sequence[Mapping[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for answer in answers:
+            out.write(json.dumps(answer, ensure_ascii=False) + "\n")
+
+
+# -- retrieval alone ----------------------------------------------------------------------------
+
+
+def score_search(
+    retriever, questions: Sequence[Mapping[str, Any]], k: int, progress: Progress | None = None
+) -> list[Score]:
+    """recall@k, doc@1 and MRR of `retriever.search` over the answerable questions."""
+    retriever.warm_up()
+    answerable = [q for q in questions if is_answerable(q)]
+    if answerable:
+        retriever.search(answerable[0]["question"], k=k)  # untimed: the first encode is slow
+    scores = []
+    for done, q in enumerate(answerable, 1):
+        started = time.perf_counter()
+        hits = list(retriever.search(q["question"], history=q.get("history"), k=k))[:k]
+        latency = (time.perf_counter() - started) * 1000
+        fields = retrieval_fields(q, [h.text for h in hits], [h.doc_id for h in hits])
+        scores.append(
+            Score(
+                id=q["id"],
+                type=q.get("type") or UNTYPED,
+                graded=is_graded(q),
+                latency_ms=round(latency, 1),
+                **fields,
+            )
+        )
+        if progress:
+            progress(done, len(answerable))
+    return scores
+
+
+def compare_modes(
+    retrievers: Mapping[str, Any],
+    questions: Sequence[Mapping[str, Any]],
+    k: int,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, list[Score]]:
+    """Scores per retrieval mode, e.g. {"hybrid": [...], "dense": [...], "lexical": [...]}."""
+    results = {}
+    for mode, retriever in retrievers.items():
+        step = (lambda done, total, mode=mode: progress(mode, done, total)) if progress else None
+        results[mode] = score_search(retriever, questions, k, step)
+    return results
+
+
+def retrievers_for_modes(settings: Settings, modes: Sequence[str]) -> dict[str, Any]:
+    """One retriever per mode, sharing one store and one embedder (the model loads once)."""
+    from retrieval.service import build_retriever
+
+    first = build_retriever(settings, modes[0])
+    retrievers = {modes[0]: first}
+    for mode in modes[1:]:
+        retrievers[mode] = build_retriever(
+            settings, mode, store=first.store, embedder=first.embedder
+        )
+    return retrievers

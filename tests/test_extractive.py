@@ -1,0 +1,167 @@
+"""The offline extractive answerer: smallest unit that answers, verbatim quotes, honest abstention."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.records import Chunk, DocumentMeta
+from retrieval.catalog import Catalog
+from retrieval.extractive import ExtractiveAnswerer
+from retrieval.records import ABSTAIN_TEXT, Hit, SearchResult
+
+CLYDE = DocumentMeta(
+    doc_id="inverclyde",
+    title="Clyde Valley Review – Next Steps",
+    council="Inverclyde Council",
+    body="Council",
+    date="2010-02-18",
+)
+WETT = DocumentMeta(
+    doc_id="bromsgrove",
+    title="WETT Programme",
+    council="Bromsgrove District Council",
+    body="Cabinet",
+    date="2009-09-02",
+)
+HEADER = "Priority\tWork Stream\tLead Authorities"
+ROWS = [
+    "1.\tAn integrated Waste Management Approach\tGlasgow and North Lanarkshire",
+    "2.\tAn integrated Health and Social Care Service\tRenfrewshire",
+    "5.\tDeveloping an Approach to the Back Office\tEast Renfrewshire and Inverclyde",
+    "7.\tCommon Charging Framework\tEast Dunbartonshire",
+]
+
+
+def make_chunks() -> list[Chunk]:
+    chunks = []
+    offset = 0
+
+    def add(meta, text, kind="paragraph", paragraphs=(), lead="", section=("2.0 SUMMARY",)):
+        nonlocal offset
+        chunk = Chunk(
+            doc_id=meta.doc_id,
+            text=text,
+            start=offset,
+            end=offset + len(text),
+            position=sum(c.doc_id == meta.doc_id for c in chunks),
+            kind=kind,
+            section=section,
+            paragraphs=paragraphs,
+            lead=lead,
+            meta=meta,
+        )
+        offset += len(text) + 1
+        chunks.append(chunk)
+
+    add(
+        CLYDE,
+        "2.5 The Partnership agreed that Phase 1 will focus on the following work streams:",
+        paragraphs=("2.5",),
+    )
+    for row in ROWS:
+        add(CLYDE, row, kind="table_row", paragraphs=("2.5",), lead=HEADER)
+    add(
+        CLYDE,
+        "2.6 Lead authorities must now identify a lead officer for each work stream. "
+        "The next meeting of the Partnership will be held on 12 March 2010.",
+        paragraphs=("2.6",),
+    )
+    add(
+        WETT,
+        "10.1 During late 2008 the WETT programme successfully secured funding from the "
+        "West Midland Improvement & Efficiency Partnership. There is currently £240K available "
+        "to support the further development of WETT projects.",
+        paragraphs=("10.1",),
+        section=("10. FINANCIAL IMPLICATIONS",),
+    )
+    add(
+        WETT,
+        "It is recommended that Cabinet notes the progress of the WETT programme and "
+        "endorses the Regulatory Services business case.",
+        paragraphs=("2.1",),
+        section=("2. RECOMMENDATIONS",),
+    )
+    return chunks
+
+
+def catalog_and_hits(chunks, ids=None):
+    metas = [c.to_metadata() for c in chunks]
+    docs = {m["doc_id"]: m for m in metas}
+    catalog = Catalog(chunks, metas, docs, fingerprint="test")
+    return catalog
+
+
+def ask(question, picks):
+    chunks = make_chunks()
+    catalog = catalog_and_hits(chunks)
+    hits = [Hit(chunks[i], 1.0 / (n + 1), n + 1) for n, i in enumerate(picks)]
+    result = SearchResult(hits, question, question)
+    return ExtractiveAnswerer().answer(question, result, catalog), chunks
+
+
+def assert_quotes_verbatim(answer, chunks):
+    by_id = {c.id: c for c in chunks}
+    for citation in [*answer.citations, *answer.suggestions]:
+        assert citation.quote in by_id[citation.chunk_id].text
+        assert len(citation.quote) <= 300
+
+
+def test_table_lookup_answers_with_the_cell_asked_for():
+    answer, chunks = ask(
+        "Which councils lead the integrated waste management work stream?", [1, 0, 3]
+    )
+    assert answer.answer == "Glasgow and North Lanarkshire [1]."
+    [citation] = answer.citations
+    assert citation.paragraph == "2.5" and citation.council == "Inverclyde Council"
+    assert citation.quote == ROWS[0]
+    assert_quotes_verbatim(answer, chunks)
+
+
+def test_whole_table_question_lists_every_row_with_its_citation():
+    answer, chunks = ask("Which authorities lead which work stream?", [2, 0])
+    lines = answer.answer.splitlines()
+    assert len(lines) == len(ROWS)
+    assert (
+        lines[0] == "- An integrated Waste Management Approach: Glasgow and North Lanarkshire [1]"
+    )
+    assert len(answer.citations) == len(ROWS)
+    assert_quotes_verbatim(answer, chunks)
+
+
+def test_amount_question_quotes_the_sentence_with_the_amount_not_the_paragraph():
+    answer, chunks = ask("How much is available to support WETT projects?", [6, 7])
+    assert "£240K" in answer.answer
+    assert "During late 2008" not in answer.answer
+    assert answer.citations[0].paragraph == "10.1"
+    assert_quotes_verbatim(answer, chunks)
+
+
+def test_date_question_prefers_the_sentence_with_a_date():
+    answer, chunks = ask("When will the Partnership next meet?", [5, 0])
+    assert "12 March 2010" in answer.answer
+    assert_quotes_verbatim(answer, chunks)
+
+
+def test_recommendation_question_answers_from_the_recommendations():
+    answer, chunks = ask("What was the Bromsgrove Cabinet recommended to do about WETT?", [6, 7])
+    assert "endorses the Regulatory Services business case" in answer.answer
+    assert_quotes_verbatim(answer, chunks)
+
+
+def test_abstains_when_a_named_thing_is_not_in_the_papers():
+    answer, chunks = ask("Which councils lead the Bristol parking levy work stream?", [1, 2, 3])
+    assert answer.abstained and answer.answer == ABSTAIN_TEXT
+    assert not answer.citations
+    assert answer.suggestions and answer.suggestions[0].doc_id == "inverclyde"
+    assert_quotes_verbatim(answer, chunks)
+
+
+def test_abstains_when_the_evidence_does_not_cover_the_question():
+    answer, _ = ask("What is the annual budget for libraries and museums?", [6, 5])
+    assert answer.abstained
+
+
+def test_citation_markers_match_citations():
+    answer, _ = ask("Which authorities lead which work stream?", [1])
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    assert markers == {c.n for c in answer.citations}
