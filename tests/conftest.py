@@ -59,3 +59,17 @@ def realdocs() -> Path:
     if not REALDOCS.is_dir():
         pytest.skip("../shared/realdocs is not present")
     return REALDOCS
+
+
+@pytest.fixture(scope="session")
+def real_corpus(tmp_path_factory):
+    """The five corpus papers indexed with the real encoder once per test run (slow tier)."""
+    from ingest.embedders import SentenceTransformerEmbedder
+    from ingest.pipeline import Ingester
+
+    folder = tmp_path_factory.mktemp("real-corpus")
+    store = ChromaStore(path=folder / "index", collection="corpus")
+    embedder = SentenceTransformerEmbedder()
+    summary = Ingester(store, embedder).run([CORPUS])
+    assert summary.failed == 0
+    return store, embedder, folder

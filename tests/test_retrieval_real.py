@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from ingest.embedders import HashingEmbedder, SentenceTransformerEmbedder
+from ingest.embedders import HashingEmbedder
 from ingest.pipeline import Ingester
 from ingest.store import ChromaStore
 from retrieval.hybrid import HybridRetriever
@@ -19,12 +19,9 @@ INVERCLYDE = "inverclyde-council-2010-02-18-clyde-valley-shared-services"
 
 
 @pytest.fixture(scope="module")
-def corpus_retriever(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("corpus-real")
-    store = ChromaStore(path=folder / "index", collection="corpus")
-    embedder = SentenceTransformerEmbedder()
-    assert Ingester(store, embedder).run([CORPUS]).failed == 0
-    return HybridRetriever(store, embedder, lexical_dir=folder / "lexical")
+def corpus_retriever(real_corpus):
+    store, embedder, folder = real_corpus
+    return HybridRetriever(store, embedder, lexical_dir=folder / "lexical-retrieval")
 
 
 @pytest.fixture(scope="module")
