@@ -21,9 +21,9 @@ install: $(STAMP)
 index: install
 	$(PY) -m ingest
 
-run: index
-	@if [ -f app.py ]; then $(PY) app.py; \
-	else echo "The index is ready under data/; the chat UI (app.py) is not built yet (issue #5)."; fi
+# app.py brings the index of corpus/ up to date (with progress), then serves the UI on CPA_HOST:CPA_PORT.
+run: install
+	$(PY) app.py
 
 lint: install
 	$(PY) -m ruff check .

@@ -56,6 +56,12 @@ def _backend(value: str) -> str:
     raise ValueError("must be `extractive`, `ollama:<model>` or `openai:<model>`")
 
 
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ValueError("must be a port number between 1 and 65535")
+    return int(value)
+
+
 def _url_or_empty(value: str) -> str:
     if value and not value.startswith(("http://", "https://")):
         raise ValueError("must start with http:// or https://, or be empty")
@@ -127,6 +133,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds to wait for the generative backend before answering extractively instead.",
         _positive_float,
     ),
+    Setting(
+        "HOST",
+        "127.0.0.1",
+        "Address the chat UI (`make run`, `python app.py`) listens on; 0.0.0.0 serves other machines.",
+    ),
+    Setting("PORT", "7860", "Port the chat UI listens on.", _port),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -148,6 +160,8 @@ class Settings:
     llm_base_url: str
     llm_api_key: str
     llm_timeout: float
+    host: str
+    port: int
 
     @property
     def index_dir(self) -> Path:

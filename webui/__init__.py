@@ -1,0 +1,1 @@
+"""The chat UI\x27s helpers."""

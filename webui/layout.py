@@ -1,0 +1,437 @@
+"""The Gradio Blocks of the chat UI: chat, sources, document viewer, filters, library, feedback.
+
+Layout and event wiring only; what each event does lives in `webui.services` (asking, papers,
+feedback) and `webui.render` (escaped HTML).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from ingest.records import DOC_TYPES
+from retrieval.filters import FilterError, compile_filter
+from retrieval.records import Answer, Filters
+from webui import render
+from webui.services import Services
+
+EXAMPLES = (
+    "Which councils lead the integrated waste management work stream?",
+    "What possible approaches did Harborough consider for the council's future?",
+    "Which service work streams are being developed under the WETT programme?",
+    "What three service themes did the Worcestershire chief executives agree to prioritise?",
+)
+
+CSS = """
+.gradio-container { max-width: 1280px !important; margin: 0 auto; }
+#chat .answer ul { margin: 0.25em 0 0.25em 1.2em; padding: 0; }
+#chat small.rewritten, #chat small.note { display: block; margin-top: 0.4em; opacity: 0.75;
+  font-size: 0.8em; }
+#chat .answer.error { color: var(--error-text-color, #b91c1c); }
+a.cite-marker { font-weight: 600; text-decoration: none; padding: 0 0.1em; }
+a.cite-marker:focus, a.cite-marker:hover { text-decoration: underline; }
+.sources h3, .document h3 { margin: 0.2em 0 0.4em; font-size: 1.05em; }
+.sources ol { list-style: none; margin: 0; padding: 0; }
+.sources .citation { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 0.5em 0.7em; margin-bottom: 0.6em; }
+.sources .citation:target, .sources .citation:focus { outline: 3px solid #f59e0b; }
+.sources .cite-n { font-weight: 700; }
+.sources .cite-title { font-weight: 600; }
+.sources .cite-meta, .document .doc-meta, .document .doc-at { font-size: 0.85em; opacity: 0.8;
+  margin: 0.2em 0; }
+.sources blockquote.passage { margin: 0.4em 0 0; padding-left: 0.6em; font-size: 0.9em;
+  border-left: 3px solid var(--border-color-primary); white-space: normal; }
+.sources mark, .document mark { background: #fde68a; color: #111827; padding: 0 0.1em; }
+.document .doc-chunk { margin: 0.35em 0; font-size: 0.92em; }
+.document .doc-chunk.cited { background: rgba(253, 230, 138, 0.35); border-left: 4px solid #f59e0b;
+  padding: 0.3em 0.5em; }
+.document .page-mark { font-size: 0.8em; text-transform: uppercase; letter-spacing: 0.05em;
+  opacity: 0.7; border-top: 1px dashed var(--border-color-primary); padding-top: 0.4em; }
+.filters-active { margin: 0.2em 0; font-size: 0.9em; }
+.upload-report li.failed { color: var(--error-text-color, #b91c1c); }
+@media (max-width: 640px) {
+  .gradio-container { padding: 0 6px !important; }
+  #chat { height: 420px !important; }
+}
+"""
+
+# After "Open document": bring the cited passage into view inside the viewer.
+SCROLL_TO_FOCUS = """() => {
+  const el = document.getElementById('doc-focus');
+  if (el) { el.scrollIntoView({block: 'center'}); el.focus({preventScroll: true}); }
+}"""
+
+# "Copy answer": the plain-text answer with its sources, never the chat's HTML.
+COPY_ANSWER = """(text) => {
+  if (!text) { return; }
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text);
+  } else {
+    const area = document.createElement('textarea');
+    area.value = text; area.setAttribute('readonly', ''); area.style.position = 'absolute';
+    area.style.left = '-9999px'; document.body.appendChild(area); area.select();
+    document.execCommand('copy'); area.remove();
+  }
+}"""
+
+
+def plain_answer(answer: Answer | None) -> str:
+    """What "Copy answer" puts on the clipboard: the answer, then its sources with quotes."""
+    if answer is None:
+        return ""
+    lines = [answer.answer]
+    sources = answer.citations or answer.suggestions
+    if sources:
+        lines.append("")
+        lines.append("Sources:" if answer.citations else "Closest passages:")
+        for c in sources:
+            quote = " ".join(c.quote.split())
+            lines.append(f"[{c.n}] {c.title} — {c.label()}: “{quote}”")
+    return "\n".join(lines)
+
+
+def _filters_line(councils, bodies, doc_types, since, until) -> str:
+    filters = render.filters_from_form(councils, bodies, doc_types, since, until)
+    try:
+        compile_filter(filters, None, [])
+    except FilterError as exc:
+        return render.error_message(f"Filter not applied: {exc}.")
+    return render.active_filters(filters)
+
+
+def build_blocks(services: Services) -> gr.Blocks:
+    """The whole UI over one `Services`; launch it with `launch()` (it brings the CSS)."""
+
+    # -- chat --------------------------------------------------------------------------------
+
+    def respond(question, chat, history, answers, councils, bodies, doc_types, since, until):
+        question = (question or "").strip()
+        chat = list(chat or [])
+        history = list(history or [])
+        answers = dict(answers or {})
+        keep = (gr.skip(),) * 5
+        if not question:
+            yield chat, question, history, answers, *keep
+            return
+        filters = render.filters_from_form(councils, bodies, doc_types, since, until)
+        chat.append({"role": "user", "content": render.user_message(question)})
+        chat.append({"role": "assistant", "content": render.partial_answer("…")})
+        yield chat, "", history, answers, *keep
+        final: Answer | None = None
+        pieces = ""
+        try:
+            for item in services.stream(question, history, filters):
+                if isinstance(item, Answer):
+                    final = item
+                else:
+                    pieces += item
+                    chat[-1] = {"role": "assistant", "content": render.partial_answer(pieces)}
+                    yield chat, "", history, answers, *keep
+        except (FilterError, ValueError) as exc:
+            chat[-1] = {"role": "assistant", "content": render.error_message(f"{exc}.")}
+            yield chat, "", history, answers, *keep
+            return
+        if final is None:  # an answerer must end with the record; say so rather than hang
+            chat[-1] = {"role": "assistant", "content": render.error_message("No answer.")}
+            yield chat, "", history, answers, *keep
+            return
+        turn = len(answers) + 1
+        chat[-1] = {"role": "assistant", "content": render.answer_message(final, turn)}
+        history += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": final.answer},
+        ]
+        answers[len(chat) - 1] = final
+        choices = render.source_choices(final)
+        yield (
+            chat,
+            "",
+            history,
+            answers,
+            final,
+            render.sources_panel(final, services.cited_chunks(final), turn),
+            gr.update(choices=choices, value=choices[0][1] if choices else None),
+            plain_answer(final),
+            "",
+        )
+
+    def new_conversation():
+        return (
+            [],
+            "",
+            [],
+            {},
+            None,
+            render.sources_panel(None, {}, 0),
+            gr.update(choices=[], value=None),
+            "",
+            "",
+            "",
+        )
+
+    def open_document(choice, current: Answer | None):
+        if current is None or not choice:
+            return '<p class="empty">Ask a question, then choose one of its sources.</p>'
+        cited = {str(c.n): c for c in current.citations or current.suggestions}
+        citation = cited.get(str(choice))
+        if citation is None:
+            return '<p class="empty">Choose one of the sources of the last answer.</p>'
+        found = services.document(citation.doc_id)
+        if found is None:
+            return render.error_message("That paper is not available.")
+        meta, chunks = found
+        return render.document_view(meta, chunks, citation)
+
+    # -- feedback ----------------------------------------------------------------------------
+
+    def rate(rating, comment, current: Answer | None, councils, bodies, doc_types, since, until):
+        if current is None:
+            return comment, render.error_message("Ask a question first, then rate its answer.")
+        filters = render.filters_from_form(councils, bodies, doc_types, since, until)
+        services.feedback.record(rating, current.to_dict(), comment, _filters_dict(filters))
+        thanks = "Thanks: feedback saved" + (" with your comment." if comment.strip() else ".")
+        return "", f'<p role="status">{render.text(thanks)}</p>'
+
+    def rate_message(answers, data: gr.LikeData):
+        index = data.index[0] if isinstance(data.index, list | tuple) else data.index
+        answer = (answers or {}).get(index)
+        if answer is None or data.liked not in (True, False):
+            return gr.skip()
+        services.feedback.record("up" if data.liked else "down", answer.to_dict())
+        return '<p role="status">Thanks: feedback saved.</p>'
+
+    # -- library -----------------------------------------------------------------------------
+
+    def library():
+        return render.library_rows(services.documents())
+
+    def filter_choices():
+        return (
+            gr.update(choices=services.choices("council")),
+            gr.update(choices=services.choices("body")),
+        )
+
+    def refresh():
+        return library(), *filter_choices()
+
+    def add_papers(files, progress=gr.Progress()):  # noqa: B008 - Gradio's progress idiom
+        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in files or []]
+        if not paths:
+            return render.upload_report([]), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        labels = {"files": "Reading papers", "chunks": "Embedding passages"}
+
+        def report(stage: str, done: int, total: int) -> None:
+            progress((done, max(total, 1)), desc=labels.get(stage, stage))
+
+        summary, hidden = services.add_papers(paths, report)
+        return render.upload_report(summary.files, hidden), None, *refresh()
+
+    # -- API -----------------------------------------------------------------------------------
+
+    def ask(question: str, history: list[dict] | None = None, filters: dict | None = None) -> dict:
+        """Answer a question from the committee papers; returns the `Answer` record as JSON.
+
+        history: earlier turns, [{"role": "user"|"assistant", "content": "..."}]; filters:
+        {"councils": [...], "bodies": [...], "doc_types": [...], "since": "yyyy-mm-dd", "until": ...}.
+        """
+        try:
+            parsed = Filters.from_dict(filters or None)
+            return services.answer(question, history or [], parsed).to_dict()
+        except (FilterError, ValueError) as exc:
+            raise gr.Error(str(exc)) from None
+
+    # -- layout ------------------------------------------------------------------------------
+
+    private: dict[str, Any] = {"api_visibility": "private"}
+    with gr.Blocks(title="Committee Papers Assistant") as demo:
+        history = gr.State([])
+        answers = gr.State({})
+        current = gr.State(None)
+        gr.Markdown(
+            "# Committee Papers Assistant\n"
+            "Ask about council reports, minutes and decisions. Every answer cites the paper, "
+            "paragraph and page it comes from."
+        )
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=320):
+                    chat = gr.Chatbot(
+                        label="Conversation",
+                        elem_id="chat",
+                        height=520,
+                        buttons=[],
+                        latex_delimiters=[],
+                        allow_tags=False,
+                        placeholder=(
+                            "**Ask a question about the committee papers.** "
+                            "Answers are short and cite their sources."
+                        ),
+                        examples=[{"text": q} for q in EXAMPLES],
+                    )
+                    with gr.Row():
+                        question = gr.Textbox(
+                            label="Your question",
+                            placeholder="e.g. Which councils lead the waste work stream?",
+                            lines=1,
+                            max_lines=4,
+                            scale=5,
+                            min_width=200,
+                            elem_id="question",
+                            autofocus=True,
+                        )
+                        ask_button = gr.Button(
+                            "Ask", variant="primary", scale=1, min_width=80, elem_id="ask"
+                        )
+                    filters_line = gr.HTML(
+                        render.active_filters(Filters()), elem_id="filters-active"
+                    )
+                    with gr.Row():
+                        new_button = gr.Button("New conversation", elem_id="new-conversation")
+                        copy_button = gr.Button("Copy answer", elem_id="copy-answer")
+                    copy_text = gr.Textbox(visible="hidden", elem_id="copy-text")
+                    with gr.Accordion("Rate the last answer", open=False, elem_id="feedback"):
+                        comment = gr.Textbox(
+                            label="Comment (optional)", lines=2, elem_id="feedback-comment"
+                        )
+                        with gr.Row():
+                            up = gr.Button("👍 Helpful", elem_id="thumbs-up")
+                            down = gr.Button("👎 Not helpful", elem_id="thumbs-down")
+                        feedback_status = gr.HTML(elem_id="feedback-status")
+                        export_button = gr.Button("Export feedback (JSONL)")
+                        export_file = gr.File(label="Feedback log", interactive=False)
+                with gr.Column(scale=2, min_width=320):
+                    with gr.Accordion("Filters", open=False, elem_id="filters"):
+                        councils = gr.Dropdown(
+                            label="Council", multiselect=True, choices=[], elem_id="f-council"
+                        )
+                        bodies = gr.Dropdown(
+                            label="Committee or body",
+                            multiselect=True,
+                            choices=[],
+                            elem_id="f-body",
+                        )
+                        doc_types = gr.Dropdown(
+                            label="Document type",
+                            multiselect=True,
+                            choices=list(DOC_TYPES),
+                            elem_id="f-type",
+                        )
+                        with gr.Row():
+                            since = gr.Textbox(
+                                label="From date", placeholder="yyyy-mm-dd", elem_id="f-since"
+                            )
+                            until = gr.Textbox(
+                                label="To date", placeholder="yyyy-mm-dd", elem_id="f-until"
+                            )
+                        clear_filters = gr.Button("Clear filters", size="sm")
+                    sources = gr.HTML(
+                        render.sources_panel(None, {}, 0), elem_id="sources", js_on_load=None
+                    )
+                    with gr.Row():
+                        source_pick = gr.Dropdown(
+                            label="Source to open",
+                            choices=[],
+                            scale=3,
+                            min_width=160,
+                            elem_id="source-pick",
+                        )
+                        open_button = gr.Button(
+                            "Open document", scale=1, min_width=120, elem_id="open-document"
+                        )
+                    viewer = gr.HTML("", elem_id="doc-view", js_on_load=None, max_height=560)
+            with gr.Tab("Library", id="library"):
+                gr.Markdown("Papers in the index. Add PDF, Word, text or Markdown files below.")
+                table = gr.Dataframe(
+                    headers=render.LIBRARY_COLUMNS,
+                    datatype=["str"] * 5 + ["number", "number", "str"],
+                    interactive=False,
+                    label="Indexed papers",
+                    elem_id="library",
+                    wrap=True,
+                    column_widths=["28%", "16%", "12%", "9%", "7%", "6%", "7%", "15%"],
+                )
+                uploads = gr.File(
+                    label="Papers to add (PDF, DOCX, TXT, Markdown)",
+                    file_count="multiple",
+                    file_types=[".pdf", ".docx", ".txt", ".md", ".markdown"],
+                    elem_id="upload",
+                )
+                add_button = gr.Button("Add to library", variant="primary", elem_id="add-papers")
+                upload_status = gr.HTML(elem_id="upload-status")
+
+        filter_inputs = [councils, bodies, doc_types, since, until]
+        chat_outputs = [
+            chat,
+            question,
+            history,
+            answers,
+            current,
+            sources,
+            source_pick,
+            copy_text,
+            viewer,
+        ]
+        for trigger in (question.submit, ask_button.click):
+            trigger(
+                respond,
+                [question, chat, history, answers, *filter_inputs],
+                chat_outputs,
+                **private,
+            )
+        chat.example_select(_example_text, None, question, **private).then(
+            respond, [question, chat, history, answers, *filter_inputs], chat_outputs, **private
+        )
+        new_button.click(new_conversation, None, [*chat_outputs, feedback_status], **private)
+        chat.clear(new_conversation, None, [*chat_outputs, feedback_status], **private)
+        copy_button.click(None, copy_text, None, js=COPY_ANSWER, **private)
+        open_button.click(open_document, [source_pick, current], viewer, **private).then(
+            None, None, None, js=SCROLL_TO_FOCUS, **private
+        )
+        for control in filter_inputs:
+            control.change(_filters_line, filter_inputs, filters_line, **private)
+        clear_filters.click(lambda: ([], [], [], "", ""), None, filter_inputs, **private)
+        up.click(
+            lambda *a: rate("up", *a),
+            [comment, current, *filter_inputs],
+            [comment, feedback_status],
+            **private,
+        )
+        down.click(
+            lambda *a: rate("down", *a),
+            [comment, current, *filter_inputs],
+            [comment, feedback_status],
+            **private,
+        )
+        chat.like(rate_message, answers, feedback_status, **private)
+        export_button.click(lambda: str(services.feedback.export()), None, export_file, **private)
+        add_button.click(
+            add_papers, uploads, [upload_status, uploads, table, councils, bodies], **private
+        )
+        demo.load(refresh, None, [table, councils, bodies], **private)
+        gr.api(ask, api_name="ask")
+    return demo
+
+
+def _example_text(data: gr.SelectData) -> str:
+    return data.value["text"] if isinstance(data.value, dict) else str(data.value)
+
+
+def _filters_dict(filters: Filters) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {k: v for k, v in asdict(filters).items() if v}
+
+
+def launch(demo: gr.Blocks, host: str, port: int, *, block: bool = True, **options: Any):
+    """Serve the UI (with its stylesheet) on host:port; `block=False` returns at once."""
+    demo.queue(default_concurrency_limit=2)
+    return demo.launch(
+        server_name=host,
+        server_port=port,
+        css=CSS,
+        prevent_thread_lock=not block,
+        footer_links=["api"],
+        show_error=True,
+        **options,
+    )

@@ -1,0 +1,151 @@
+"""What the chat UI does, without Gradio: ask, open a paper, add papers, rate answers.
+
+The UI runs as the anonymous public user: exempt papers never reach it, whatever the question,
+filter, document id or upload. Everything here is also reachable from the CLI's own services
+(`Assistant`, `Ingester`), so the UI adds no behaviour the CLI and evals cannot reach.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from ingest.loaders import document_id
+from ingest.pipeline import Ingester, IngestSummary
+from ingest.records import Chunk
+from ingest.settings import Settings
+from retrieval.answering import Assistant
+from retrieval.records import ANONYMOUS, Answer, Filters
+from webui.feedback import FeedbackLog
+
+Progress = Callable[[str, int, int], None]
+
+
+class Services:
+    """The assistant, its index and the feedback log, shared by every browser session.
+
+    >>> services = Services.from_settings(load_settings())   # cheap: nothing loaded yet
+    >>> services.answer("Which councils lead the waste work stream?")  # doctest: +SKIP
+    """
+
+    user = ANONYMOUS
+
+    def __init__(self, settings: Settings, assistant: Assistant):
+        self.settings = settings
+        self.assistant = assistant
+        self.feedback = FeedbackLog(settings.data_dir / "feedback.jsonl")
+        self.uploads_dir = settings.data_dir / "uploads"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        from ingest.service import build_embedder, build_store
+        from retrieval.service import build_answerer, build_retriever
+
+        # One store and one loaded model for the retriever and for ingesting uploads.
+        retriever = build_retriever(
+            settings, store=build_store(settings), embedder=build_embedder(settings)
+        )
+        return cls(settings, Assistant(retriever, build_answerer(settings), settings.top_k))
+
+    @property
+    def retriever(self):
+        return self.assistant.retriever
+
+    def warm_up(self) -> None:
+        self.assistant.warm_up()
+
+    # -- asking ------------------------------------------------------------------------------
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[dict[str, str]] | None = None,
+        filters: Filters | dict | None = None,
+    ) -> Answer:
+        return self.assistant.answer(question, history, filters, self.user)
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[dict[str, str]] | None = None,
+        filters: Filters | dict | None = None,
+    ) -> Iterator[str | Answer]:
+        return self.assistant.stream(question, history, filters, self.user)
+
+    def cited_chunks(self, answer: Answer) -> dict[str, Chunk]:
+        """The chunks an answer's citations quote from, for showing each quote in its passage."""
+        catalog = self.retriever.catalog()
+        out = {}
+        for c in [*answer.citations, *answer.suggestions]:
+            chunk = catalog.chunk(c.chunk_id)
+            if chunk is not None and self._visible(chunk.doc_id):
+                out[c.chunk_id] = chunk
+        return out
+
+    # -- the library -------------------------------------------------------------------------
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Papers the UI's user may see, newest first."""
+        return self.retriever.documents(self.user)
+
+    def choices(self, key: str) -> list[str]:
+        """Distinct values of one metadata field (council, body, doc_type) for the filters."""
+        return sorted({str(d.get(key, "")) for d in self.documents()} - {""})
+
+    def _visible(self, doc_id: str) -> bool:
+        meta = self.retriever.catalog().documents.get(doc_id)
+        return meta is not None and meta.get("access", "public") in self.user.access_levels
+
+    def document(self, doc_id: str) -> tuple[dict[str, Any], list[Chunk]] | None:
+        """A paper's record and its chunks in reading order, or None if this user may not see it."""
+        if not self._visible(doc_id):
+            return None
+        catalog = self.retriever.catalog()
+        chunks = [c for c in catalog.chunks if c.doc_id == doc_id]
+        return {"doc_id": doc_id, **catalog.documents[doc_id]}, chunks
+
+    def ingester(self, progress: Progress | None = None, workers: int | None = None) -> Ingester:
+        return Ingester(
+            self.retriever.store,
+            self.retriever.embedder,
+            chunk_tokens=self.settings.chunk_tokens,
+            max_file_bytes=int(self.settings.max_file_mb * 1_000_000),
+            workers=workers,
+            progress=progress,
+        )
+
+    def index_corpus(self, progress: Progress | None = None) -> IngestSummary | None:
+        """Bring the index up to date with the corpus folder (unchanged files are skipped)."""
+        folder = self.settings.corpus_dir
+        if not folder.is_dir():
+            return None
+        return self.ingester(progress).run([folder])
+
+    def add_papers(self, paths: Iterable[str | Path], progress: Progress | None = None):
+        """Copy uploaded files into DATA_DIR/uploads and ingest them: searchable at once.
+
+        Returns the ingest summary (one `FileResult` per file, with the CLI's reasons for bad
+        files) and the ids of new papers that are exempt and so hidden from the UI's user.
+        """
+        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+        copies: list[Path] = []
+        for path in paths:
+            source = Path(path)
+            target = self.uploads_dir / source.name
+            if source.resolve() != target.resolve():
+                shutil.copyfile(source, target)
+            copies.append(target)
+        # workers=1: the server has threads and a loaded model, so no forked parser processes.
+        summary = self.ingester(progress, workers=1).run(copies)
+        for result in summary.files:
+            if result.status == "failed":
+                Path(result.path).unlink(missing_ok=True)  # keep uploads/ to what is indexed
+        visible = {d["doc_id"] for d in self.documents()}
+        hidden = [
+            document_id(Path(r.path))
+            for r in summary.files
+            if r.status == "ingested" and r.doc_id not in visible
+        ]
+        return summary, hidden
