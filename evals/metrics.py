@@ -17,8 +17,10 @@ Who counts towards what (the denominators matter as much as the numerators):
 - **false-abstention rate**, over answerable questions: the share abstained.
 - **recall@k**, over answerable questions with `answers`: every group has an alternative in the
   concatenated text of the top k retrieved chunks.
-- **MRR** and **doc@1**, over answerable questions with `sources`: the reciprocal rank of the first
-  retrieved chunk whose doc_id contains a source (0 when none), and whether that is the first one.
+- **MRR**, over answerable questions with `answers`: 1/r for the smallest r such that the top r
+  retrieved chunks hold every answer group (0 when the top k do not).
+- **doc MRR** and **doc@1**, over answerable questions with `sources`: the reciprocal rank of the
+  first retrieved chunk whose doc_id contains a source (0 when none), and whether that is the first.
 - **latency** p50/p95, over all questions.
 """
 
@@ -41,9 +43,11 @@ METRICS = (
     ("abstention_ok", "abstention accuracy"),
     ("false_abstention", "false-abstention rate"),
     ("recall", "recall@{k}"),
-    ("reciprocal_rank", "MRR"),
+    ("evidence_rr", "MRR"),
+    ("reciprocal_rank", "doc MRR"),
     ("doc_at_1", "doc@1"),
 )
+RANK_KEYS = ("evidence_rr", "reciprocal_rank")  # reciprocal ranks: means, not shares
 
 
 def normalise(text: str) -> str:
@@ -119,6 +123,14 @@ def recall(groups: Sequence[Sequence[str]], texts: Sequence[str]) -> bool:
     return not missing_groups(groups, "\n".join(texts))
 
 
+def evidence_reciprocal_rank(groups: Sequence[Sequence[str]], texts: Sequence[str]) -> float:
+    """1/r for the fewest top retrieved texts r that hold every answer group; 0 when none do."""
+    for rank in range(1, len(texts) + 1):
+        if recall(groups, texts[:rank]):
+            return 1.0 / rank
+    return 0.0
+
+
 def reciprocal_rank(sources: Sequence[str], doc_ids: Sequence[str]) -> float:
     """1/rank of the first retrieved document that is a source, 0 when none is."""
     for rank, doc_id in enumerate(doc_ids, 1):
@@ -152,6 +164,7 @@ class Score:
     abstention_ok: bool | None = None
     false_abstention: bool | None = None
     recall: bool | None = None
+    evidence_rr: float | None = None
     reciprocal_rank: float | None = None
     doc_at_1: bool | None = None
     problems: tuple[str, ...] = ()  # why the answer is wrong, for the report
@@ -169,6 +182,7 @@ def retrieval_fields(
         missing = missing_groups(question["answers"], "\n".join(texts))
         fields["recall"] = not missing
         fields["recall_missing"] = tuple(tuple(g) for g in missing)
+        fields["evidence_rr"] = evidence_reciprocal_rank(question["answers"], texts)
     if question.get("sources"):
         rr = reciprocal_rank(question["sources"], doc_ids)
         fields["reciprocal_rank"] = rr

@@ -16,10 +16,18 @@ from rich.console import Console
 from rich.table import Table
 
 from evals import metrics
-from evals.metrics import METRICS, RECALL_DEPTH, Score, Summary, summarise, summarise_by_type
+from evals.metrics import (
+    METRICS,
+    RANK_KEYS,
+    RECALL_DEPTH,
+    Score,
+    Summary,
+    summarise,
+    summarise_by_type,
+)
 from evals.runner import Evaluation
 
-RETRIEVAL_KEYS = ("recall", "doc_at_1", "reciprocal_rank")
+RETRIEVAL_KEYS = ("recall", "evidence_rr", "doc_at_1", "reciprocal_rank")
 CHARTED = (("correct", "answer accuracy"), ("citation_hit", "citation hit"), ("recall", "recall@5"))
 
 _LABELS = dict(METRICS)
@@ -30,7 +38,8 @@ SHORT = {
     "abstention_ok": "abst",
     "false_abstention": "false abst",
     "recall": "R@{k}",
-    "reciprocal_rank": "MRR",
+    "evidence_rr": "MRR",
+    "reciprocal_rank": "doc MRR",
     "doc_at_1": "doc@1",
 }
 
@@ -44,7 +53,7 @@ def format_rate(key: str, summary: Summary) -> str:
     rate = summary.rates[key]
     if not rate.n:
         return "–"
-    if key == "reciprocal_rank":
+    if key in RANK_KEYS:
         return f"{rate.value:.3f} (n={rate.n})"
     return f"{rate.value:.1%} ({round(rate.total)}/{rate.n})"
 
@@ -54,7 +63,7 @@ def format_value(key: str, summary: Summary) -> str:
     value = summary.rates[key].value
     if value is None:
         return "–"
-    return f"{value:.2f}" if key == "reciprocal_rank" else f"{value:.0%}"
+    return f"{value:.2f}" if key in RANK_KEYS else f"{value:.0%}"
 
 
 def format_ms(value: float | None) -> str:

@@ -47,11 +47,31 @@ def _strip_bullet(text: str) -> str:
 _LABEL = re.compile(r"^[A-Z][\w /()&'-]{0,30}:\s+\S")  # "Originator: Anna Graves"
 
 
+_RULE_ROW = re.compile(r"^[\s\t\-=_|+:]*$")
+_DATA_CELL = re.compile(r"\d|@|^(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr)\.?\s", re.I)
+
+
+def _is_data_row(text: str) -> bool:
+    """A first row holding values (a name with a title, an e-mail, a number) is not a header."""
+    return any(_DATA_CELL.search(cell.strip()) for cell in text.split("\t") if cell.strip())
+
+
+_EMPHASIS = re.compile(r"^([*_]{1,3})(\S.*?\S|\S)\1$")
+
+
+def _unemphasised(text: str) -> str:
+    """ "**SUMMARY**" → "SUMMARY"; other text unchanged."""
+    match = _EMPHASIS.match(text.strip())
+    return match.group(2) if match else text
+
+
 def _is_heading_text(text: str, numbered: bool = False) -> bool:
     """Short, title-like, no sentence punctuation: 'PURPOSE', 'Background', 'Key Facts'.
 
-    A numbered heading may end in a colon or full stop ("2. Recommendations:").
+    A numbered heading may end in a colon or full stop ("2. Recommendations:"). Plain-text
+    papers exported from Word often keep Markdown emphasis: "1. **SUMMARY**" is a heading.
     """
+    text = _unemphasised(text)
     if (numbered and text.endswith((":", ".")) and len(text) <= 60) or (
         text.endswith(":") and len(text) <= 40
     ):
@@ -141,6 +161,14 @@ def _classify(lines: list[str], heading_lines: frozenset[int]) -> list[tuple[str
     return out
 
 
+def _heading_label(number: str, text: str) -> str:
+    """A heading as shown in a section path, without Markdown emphasis: "1. SUMMARY"."""
+    match = _TOP_NUMBER.match(text) or _DOTTED_NUMBER.match(text)
+    if match:
+        return f"{text[: match.end()]}{_unemphasised(text[match.end() :])}"
+    return _unemphasised(text)
+
+
 def _heading_level(number: str, text: str, marked: bool) -> int:
     if number:
         parts = number.split(".")
@@ -201,7 +229,7 @@ class StructureChunker:
                 level = _heading_level(number, clean, False)
                 while section and section[-1][0] >= level:
                     section.pop()
-                section.append((level, clean))
+                section.append((level, _heading_label(number, clean)))
                 section_number = number
                 current = None
                 continue
@@ -261,7 +289,14 @@ class StructureChunker:
         if len(rows) == 1 or labelled * 2 >= len(rows):
             # A form-like block ("Report To:<TAB>Council<TAB>Date:<TAB>...") reads as text.
             return [(group, rows, "paragraph", "")]
+        rows = [r for r in rows if not _RULE_ROW.match(r.text)]  # "-----<TAB>--" rules
+        if not rows:
+            return []
         header, body = rows[0], rows[1:]
+        if _is_data_row(header.text):
+            # No header row ("Responsible Portfolio Holder<TAB>Cllr Roger Hollingworth",
+            # "Andrew Harper<TAB>andrew.harper@...<TAB>0116 ..."): every row stands alone.
+            return [(group, [row], "table_row", "") for row in rows]
         return [(group, [row], "table_row", header.text) for row in body]
 
     # -- records -----------------------------------------------------------------------------

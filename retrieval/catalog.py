@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.records import Chunk
+from retrieval.text import words
 
 
 def store_fingerprint(documents: dict[str, dict[str, Any]]) -> str:
@@ -31,6 +33,7 @@ class Catalog:
     fingerprint: str
     index_of: dict[str, int] = field(default_factory=dict)
     by_position: dict[tuple[str, int], int] = field(default_factory=dict)
+    _frequencies: dict[tuple[str, ...], Counter[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         self.index_of = {c.id: i for i, c in enumerate(self.chunks)}
@@ -56,6 +59,17 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    def chunk_frequency(self, access: tuple[str, ...]) -> Counter[str]:
+        """In how many chunks each word occurs, over the chunks of these access levels only
+        (what a user cannot see must not shape their results)."""
+        if access not in self._frequencies:
+            counts: Counter[str] = Counter()
+            for chunk, meta in zip(self.chunks, self.metadatas, strict=True):
+                if meta.get("access", "public") in access:
+                    counts.update(set(words(chunk.text)))
+            self._frequencies[access] = counts
+        return self._frequencies[access]
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         index = self.index_of.get(chunk_id)

@@ -13,7 +13,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingest.records import Chunk
 from retrieval.catalog import Catalog
@@ -23,6 +23,17 @@ from retrieval.text import STOPWORDS, split_compounds, terms
 
 MAX_ANSWER = 500
 MAX_LIST_ANSWER = 560  # a bulleted list may run a little longer than a sentence
+MAX_LEAD_IN = 200  # a list's lead-in sentence, shortened around the question's words
+MAX_ITEM = 110  # one list item in an answer; the citation holds the full text
+MAX_ITEMS = 12
+MONEY = re.compile(
+    r"£\s?\d|\b\d[\d,.]*\s*(?:k|m|bn|million|billion|thousand)\b|\bpounds\b", re.IGNORECASE
+)
+_MONEY_ASKED = re.compile(
+    r"\bhow\s+much\s+(?!time\b|longer\b)|\b(?:cost|salary|budget|price|spend|spent|paid|pay|"
+    r"funding|saving|savings|save|£|pounds)\b",
+    re.I,
+)
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
@@ -30,7 +41,10 @@ _MONTH = (
 )
 DATE = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\b,?\s*(?:\d{{2,4}})?|\b{_MONTH}\s+\d{{4}}\b|"
-    rf"\b{_MONTH}\s+'?\d{{2}}\b|\b(?:19|20)\d\d(?:/\d\d)?\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b",
+    rf"\b{_MONTH}\s+'?\d{{2}}\b|\b(?:19|20)\d\d(?:/\d\d)?\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|"
+    rf"\b(?:spring|summer|autumn|winter)\s+(?:19|20)\d\d\b|\b(?:between|from|in|by|until|during)\s+"
+    rf"(?:early\s+|late\s+|mid-?\s*)?(?:January|February|March|April|May|June|July|August|"
+    rf"September|October|November|December)\b",
     re.IGNORECASE,
 )
 NUMBER = re.compile(
@@ -38,7 +52,8 @@ NUMBER = re.compile(
     r"billion)|\b\d{1,3}(?:,\d{3})+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|\d+)\s+(?:councils?|authorities|districts?|work\s?streams?|partners?|"
     r"organisations?|years?|months?|weeks?|posts?|staff|members?|workshops?|options?|stages?|"
-    r"priorities|areas?|services?)\b",
+    r"priorities|areas?|services?|days?|hours?|people|participants|councillors|districts)\b|"
+    r"\b\d+(?:\.\d+)?\s*(?:MB|GB|Mbps|km|miles|hours|days)\b|\b\d+\s+(?:out\s+)?of\s+(?:the\s+)?\d+\b",
     re.IGNORECASE,
 )
 ENTITY = re.compile(
@@ -56,16 +71,10 @@ _WANTS = [
     (
         "document",
         re.compile(
-            r"\b(?:what\s+(?:is|was)\s+(?:the\s+)?.{0,60}\b(?:report|paper|document|strategy)\s+about|"
+            r"\b(?:what\s+(?:is|was)\s+(?:the\s+)?.{0,60}\b(?:report|paper|document|strategy)\b.{0,50}"
+            r"\b(?:about|for(?=\s*\?*\s*$))|"
             r"purpose\s+of|summar(?:y|ise|ize)|overview\s+of|what\s+does\s+the\s+.{0,40}(?:report|paper)"
             r"\s+(?:say|cover|propose))\b",
-            re.I,
-        ),
-    ),
-    (
-        "decision",
-        re.compile(
-            r"\b(?:recommend\w*|decid\w*|decision|resol\w+|agree[ds]?|approv\w+|endors\w+|asked\s+to)\b",
             re.I,
         ),
     ),
@@ -80,8 +89,9 @@ _WANTS = [
     (
         "number",
         re.compile(
-            r"\bhow\s+(?:many|much|long|big)\b|\b(?:cost|amount|value|budget|saving|savings|figure|"
-            r"total|percentage|funding|fund|sum|price|grant)\b|£",
+            r"\bhow\s+(?:many|much|long|big)\b|\b(?:what|which)\s+(?:\S+\s+){0,6}?(?:cost|amount|"
+            r"value|budget|savings?|figure|total|percentage|sum|price|population|salary|rate|"
+            r"proportion|speed|number|share)\b|£",
             re.I,
         ),
     ),
@@ -90,19 +100,75 @@ _WANTS = [
         re.compile(
             r"^\s*(?:and\s+)?who\b|\bwhom\b|\bwhose\b|\bwhich\s+(?:councils?|authorit\w+|officers?|"
             r"organisations?|compan\w+|bod(?:y|ies)|partners?|consultan\w+|person|people|members?|"
-            r"districts?|group)\b|\bcontact\s+officer\b|\bname\s+of\b",
+            r"districts?|group)\b|\bwhich\s+(?:\w+\s+){0,2}(?:director|officer|manager|executive|"
+            r"councillor|chair\w*|leader)\b|\bcontact\s+officer\b|\bname\s+of\b",
+            re.I,
+        ),
+    ),
+    (
+        "decision",
+        re.compile(
+            r"\b(?:recommend\w*|decid\w*|decision|resol\w+|agree[ds]?|approv\w+|endors\w+|asked\s+to)\b",
             re.I,
         ),
     ),
 ]
 _LIST = re.compile(
     r"\b(?:list|name\s+the|what\s+(?:are|were)\s+the|which\s+\w+\s+(?:\w+\s+)?which|all\s+the|"
-    r"what\s+\w+s\s+(?:are|were|did|does|do|have|has)|which\s+\w+s\s+(?:are|were))\b",
+    r"(?:what|which)\s+(?:\w+\s+){0,3}\w+s\s+(?:are|were|did|does|do|have|has)|"
+    r"which\s+\w+s\s+(?:are|were))\b",
     re.I,
 )
 _CROSS = re.compile(
     r"\b(?:any|each|which|what|other)\s+(?:councils|authorities|partnerships|papers|reports)\b|"
     r"\bacross\s+(?:the\s+)?(?:papers|reports|councils)\b|\b(?:has|have|did)\s+any\s+council\b",
+    re.I,
+)
+# Words that phrase a question rather than name its subject ("roughly how much", "what does X
+# stand for", "who wrote"): they are not evidence and do not count towards coverage.
+QUESTION_FILLER = frozenset(
+    terms(
+        "roughly approximately exactly currently actually stand stands wrote written happen "
+        "happens mentioned mention according cited say says said describe described kind sort "
+        "do does did"
+    )
+)
+_LEAD_IN = re.compile(
+    r"(?::-?|\bi\.e\.?|\bas follows\.?|\bthe following\.?|\bset out below\.?|\bbelow\.?|"
+    r"\binclude:?-?)\s*$",
+    re.I,
+)
+_INLINE_LIST = re.compile(r":-?\s+[^,;]{2,60}(?:[,;]\s*[^,;]{2,60}){2,}")
+_ITEM = re.compile(r"^\s*(?:[-*•§]|\(?[a-z0-9]{1,3}[.)])\s")
+_PERSON = re.compile(
+    r"\b(?:(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr|Sir)\.? +)?[A-Z][a-z]+(?: +[A-Z]\.)? +"
+    r"(?:Mc|Mac)?[A-Z][a-z]+\b"
+)
+_NOT_NAME = frozenset(
+    terms(
+        "council councils borough district county partnership board committee executive director "
+        "manager officer service services group team report cabinet programme review strategy "
+        "authority authorities government department chief head corporate assistant deputy "
+        "improvement efficiency valley community planning shared joint work stream waste "
+        "environment street scene east west north south midlands regional full special"
+    )
+)
+_ORGANISATION_ASKED = re.compile(
+    r"\bwhich\s+(?:\w+\s+)?(?:councils?|authorit\w+|group|bod(?:y|ies)|organisations?|firms?|"
+    r"compan\w+|partners\w*|districts?|partnerships?|committees?)\b",
+    re.I,
+)
+_AUTHOR = re.compile(
+    r"\b(?:contact|author|wrote|written|prepared|report\s+by|signed|portfolio\s+holder)\b", re.I
+)
+_AUTHOR_TEXT = re.compile(
+    r"\b(?:contact|author|originator|prepared\s+by|report\s+by|portfolio\s+holder|name\s*:|"
+    r"signed|director)\b",
+    re.I,
+)
+_PURPOSE = re.compile(
+    r"\b(?:purpose\s+of\s+this\s+(?:report|paper)|this\s+(?:report|paper)\s+(?:outlines|sets\s+out|"
+    r"provides|seeks|updates|asks|summarises|describes)|(?:report|paper)\s+is\s+to\b)",
     re.I,
 )
 _PURPOSE_SECTION = re.compile(r"purpose|summary|introduction|overview|conclusion", re.I)
@@ -119,17 +185,23 @@ class Question:
     wants: str  # who | when | number | decision | document | what
     is_list: bool
     cross: bool
+    person: bool = False  # asks for a named person, not a council or a group
+    money: bool = False  # asks for an amount of money
+    author: bool = False  # asks who wrote, signed or is the contact for a paper
 
     @classmethod
     def parse(cls, text: str, known=None) -> Question:
         wants = next((kind for kind, pattern in _WANTS if pattern.search(text)), "what")
-        found = terms(text)
+        found = [t for t in terms(text) if t not in QUESTION_FILLER]
         return cls(
             text=text,
             terms=set(split_compounds(found, known) if known else found),
             wants=wants,
             is_list=bool(_LIST.search(text)),
             cross=bool(_CROSS.search(text)),
+            person=wants == "who" and not _ORGANISATION_ASKED.search(text),
+            money=wants == "number" and bool(_MONEY_ASKED.search(text)),
+            author=wants == "who" and bool(_AUTHOR.search(text)),
         )
 
 
@@ -144,6 +216,12 @@ class Unit:
     score: float = 0.0
     coverage: float = 0.0
     matched: set[str] = field(default_factory=set)
+    following: str = ""  # for a lead-in: the items it introduces
+
+    @property
+    def evidence(self) -> str:
+        """What the unit shows a reader: its text, and a lead-in's items."""
+        return f"{self.text}\n{self.following}" if self.following else self.text
 
     @property
     def text(self) -> str:
@@ -217,7 +295,7 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, min_coverage: float = 0.5, max_units: int = 4):
+    def __init__(self, min_coverage: float = 0.4, max_units: int = 4):
         self.min_coverage = min_coverage
         self.max_units = max_units
 
@@ -233,14 +311,17 @@ class ExtractiveAnswerer:
         q = Question.parse(question, idf.known)
         candidates = self._candidates(q, result, catalog)
         for unit in candidates:
+            if _is_lead_in(unit):
+                unit.following = "\n".join(i.text for i in _items_after(unit, catalog)[:4])
             self._score(unit, q, idf)
         candidates.sort(key=lambda u: (-u.score, u.rank, u.chunk.position, u.start))
+        candidates = self._typed_first(q, candidates)
         if not candidates or self._unanswerable(q, candidates[0], idf):
             return self._abstain(question, q, candidates)
         chosen = self._select(q, candidates, catalog, idf)
         if not chosen:
             return self._abstain(question, q, candidates)
-        return self._present(question, q, chosen)
+        return self._present(question, q, chosen, catalog)
 
     def stream(
         self, question: str, result: SearchResult, catalog: Catalog
@@ -260,6 +341,15 @@ class ExtractiveAnswerer:
                 if chunk.id not in seen:
                     seen.add(chunk.id)
                     units.extend(units_of(chunk, hit.rank))
+        if q.author and len(result):
+            # "Who wrote / whom to contact": the paper's signature and contact block.
+            for doc_id in _docs_in_order(result)[:3]:
+                for chunk in _doc_chunks(catalog, doc_id):
+                    if chunk.id not in seen and _AUTHOR_TEXT.search(
+                        f"{chunk.text} {' '.join(chunk.section)}"
+                    ):
+                        seen.add(chunk.id)
+                        units.extend(units_of(chunk, 0))
         if q.wants in ("document", "decision") and len(result):
             # Document-level questions are answered from the paper's own purpose/summary or
             # recommendation sections, which a similarity search may not rank highly.
@@ -277,11 +367,14 @@ class ExtractiveAnswerer:
         own = idf.expand(terms(unit.text))
         if unit.is_row:
             own |= idf.expand(terms(chunk.lead))  # a row means nothing without its header
-        # The rest of the paragraph, the table header or list lead-in, the section and the
-        # paper's title say what a sentence is about; they count half.
-        about = f"{chunk.text}\n{chunk.lead}\n{' '.join(chunk.section)}"
+        # Words naming the paper ("Harborough", "Bromsgrove Cabinet") are satisfied by any passage
+        # of that paper. The rest of the paragraph, the table header or list lead-in and the
+        # section say what a sentence is about; they count half.
         if chunk.meta:
-            about += f"\n{chunk.meta.council} {chunk.meta.title}"
+            own = own | idf.expand(
+                terms(f"{chunk.meta.council} {chunk.meta.body} {chunk.meta.title}")
+            )
+        about = f"{chunk.text}\n{chunk.lead}\n{' '.join(chunk.section)}"
         context = idf.expand(terms(about))
         total = sum(idf(t) for t in q.terms) or 1.0
         matched_own = q.terms & own
@@ -290,23 +383,29 @@ class ExtractiveAnswerer:
         unit.coverage = (
             sum(idf(t) for t in matched_own) + 0.5 * sum(idf(t) for t in matched_ctx)
         ) / total
-        text = unit.text
+        text = unit.evidence
         bonus = 0.0
         if q.wants == "when":
             bonus += 0.25 if DATE.search(text) else -0.15
         elif q.wants == "number":
-            bonus += 0.25 if NUMBER.search(text) else -0.15
+            bonus += 0.25 if (MONEY if q.money else NUMBER).search(text) else -0.15
+        elif q.wants == "who" and q.person:
+            bonus += 0.3 if _people(text) else (0.05 if _entities(text) else -0.1)
         elif q.wants == "who":
             bonus += 0.15 if _entities(text) else -0.1
         elif q.wants == "decision":
             bonus += 0.2 if DECISION.search(text) else 0.0
             if any(_DECISION_SECTION.search(s) for s in unit.chunk.section):
                 bonus += 0.15
-        elif q.wants == "document" and any(_PURPOSE_SECTION.search(s) for s in unit.chunk.section):
-            bonus += 0.3
+        elif q.wants == "document":
+            # A paper is best described by its own statement of purpose or its summary.
+            if _PURPOSE.search(text):
+                bonus += 0.4
+            elif any(_PURPOSE_SECTION.search(s) for s in unit.chunk.section):
+                bonus += 0.3
         if unit.is_row and unit.chunk.lead:
             bonus += 0.05  # a table row answers with exactly the cells asked for
-        if q.is_list and chunk.kind in ("table_row", "list"):
+        if q.is_list and (chunk.kind in ("table_row", "list") or _INLINE_LIST.search(text)):
             bonus += 0.2  # list questions are answered by lists and tables
         prior = 0.12 / unit.rank if unit.rank else 0.04
         length = len(text)
@@ -321,12 +420,18 @@ class ExtractiveAnswerer:
             rows = _table_rows(best.chunk, catalog)
             if len(rows) > 1 and _header_matches(q, best.chunk.lead):
                 return [Unit(r, 0, len(r.text.rstrip()), best.rank, best.score) for r in rows]
-        if best.chunk.kind == "list" and q.is_list:
-            items = [
-                u for u in ranked if u.chunk.id == best.chunk.id and u.score > 0.5 * best.score
-            ]
-            if len(items) > 1:
-                return sorted(items, key=lambda u: u.start)[: self.max_units + 2]
+        if best.chunk.kind == "list" and (q.is_list or q.wants in ("what", "decision")):
+            # An item of a list answers as the whole list, introduced by its lead-in.
+            lead_in = next(
+                (
+                    u
+                    for u in sorted(ranked, key=lambda u: u.start)
+                    if u.chunk.id == best.chunk.id and u.start <= best.start and _is_lead_in(u)
+                ),
+                None,
+            )
+            if lead_in is not None and (q.is_list or lead_in is best):
+                return [lead_in]
         chosen = [best]
         docs = {best.chunk.doc_id}
         covered = set(best.matched)
@@ -349,6 +454,20 @@ class ExtractiveAnswerer:
                 chosen.append(unit)
         return chosen
 
+    def _typed_first(self, q: Question, ranked: list[Unit]) -> list[Unit]:
+        """A date question is answered by a date, an amount by a number, "who is the officer"
+        by a name: the best passage that holds one leads; when no passage relevant enough
+        does, the papers do not say."""
+        has = _answer_type(q)
+        if has is None or not ranked or has(ranked[0].evidence):
+            return ranked
+        typed = next(
+            (u for u in ranked if has(u.evidence) and u.coverage >= self.min_coverage), None
+        )
+        if typed is None:
+            return []
+        return [typed, *(u for u in ranked if u is not typed)]
+
     def _unanswerable(self, q: Question, best: Unit, idf: Idf) -> bool:
         if best.coverage < self.min_coverage:
             return True
@@ -358,11 +477,16 @@ class ExtractiveAnswerer:
 
     # -- presentation ------------------------------------------------------------------------
 
-    def _present(self, question: str, q: Question, chosen: list[Unit]) -> Answer:
+    def _present(self, question: str, q: Question, chosen: list[Unit], catalog: Catalog) -> Answer:
+        if _is_lead_in(chosen[0]):
+            items = _items_after(chosen[0], catalog)
+            if items:
+                return self._present_list(question, q, chosen[0], items)
         citations: list[Citation] = []
         lines: list[str] = []
         for unit in chosen:
-            text, quote_span = self._render(unit, q)
+            room = MAX_ANSWER - 20 if len(chosen) == 1 else MAX_QUOTE
+            text, quote_span = self._render(unit, q, room)
             if not text:
                 continue
             start, end = quote_span
@@ -391,16 +515,59 @@ class ExtractiveAnswerer:
             body = "\n".join(f"- {line}" for line in lines)
         return Answer(question=question, answer=body, abstained=False, citations=citations)
 
-    def _render(self, unit: Unit, q: Question) -> tuple[str, tuple[int, int]]:
-        """The answer text for one unit and the span of the chunk quoted for it."""
+    def _present_list(self, question: str, q: Question, lead_in: Unit, items: list[Unit]) -> Answer:
+        """A lead-in sentence and the items it introduces: "… summarised as:" then a short list."""
+        chunk = lead_in.chunk
+        start, end = trim(chunk.text, lead_in.start, lead_in.end, q.terms, MAX_LEAD_IN)
+        head = re.sub(r"\s*\n\s*", " ", chunk.text[start:end].strip())
+        # The lead-in's own quote runs on over the items of the same chunk while it fits.
+        quote_end = end
+        for item in items:
+            if item.chunk.id == chunk.id and item.end - start <= MAX_QUOTE:
+                quote_end = item.end
+        if not q.is_list:
+            # "Which work stream is Inverclyde a lead for?": the items naming what the lead-in
+            # does not are the answer, not the whole list.
+            lead_terms = set(terms(head)) | set(terms(chunk.lead))
+            named = [i for i in items if (q.terms - lead_terms) & set(terms(i.text))]
+            if named:
+                items = named
+                quote_end = end
+        citations = [Citation.from_chunk(1, chunk, chunk.text[start:quote_end])]
+        lines = [f"{head} [1]"]
+        used = len(lines[0])
+        for shown, item in enumerate(items):
+            marker = ""
+            if item.chunk.id != chunk.id:
+                citation = Citation.from_chunk(len(citations) + 1, item.chunk, item.text)
+                marker = f" [{citation.n}]"
+            text = _item_text(item, q)
+            line = f"- {text}{marker}"
+            if used + len(line) + 1 > MAX_LIST_ANSWER - 30:
+                lines.append(f"- … and {len(items) - shown} more")
+                break
+            if marker:
+                citations.append(citation)
+            lines.append(line)
+            used += len(line) + 1
+        return Answer(
+            question=question, answer="\n".join(lines), abstained=False, citations=citations
+        )
+
+    def _render(self, unit: Unit, q: Question, room: int) -> tuple[str, tuple[int, int]]:
+        """The answer text for one unit (at most `room` characters) and the span quoted for it."""
         chunk = unit.chunk
         if unit.is_row and chunk.lead:
             span = (unit.start, unit.end)
             return _render_row(chunk.text[unit.start : unit.end], chunk.lead, q), span
-        start, end = trim(chunk.text, unit.start, unit.end, q.terms, MAX_QUOTE)
-        text = chunk.text[start:end].strip()
-        text = re.sub(r"\s*\n\s*", " ", text)
-        return text, (start, end)
+        quote = trim(chunk.text, unit.start, unit.end, q.terms, MAX_QUOTE)
+        # A sentence that fits is shown whole (an inline list keeps all its items); the quote
+        # stays within the citation limit.
+        shown = (
+            quote if room <= MAX_QUOTE else trim(chunk.text, unit.start, unit.end, q.terms, room)
+        )
+        text = re.sub(r"\s*\n\s*", " ", chunk.text[shown[0] : shown[1]].strip())
+        return text, quote
 
     def _abstain(self, question: str, q: Question, candidates: list[Unit]) -> Answer:
         suggestions: list[Citation] = []
@@ -423,6 +590,56 @@ class ExtractiveAnswerer:
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def _is_lead_in(unit: Unit) -> bool:
+    """ "The benefits … can be summarised as:" introduces the items that answer the question."""
+    return bool(_LEAD_IN.search(unit.text)) and not unit.is_row
+
+
+def _items_after(lead_in: Unit, catalog: Catalog) -> list[Unit]:
+    """The list items or table rows a lead-in introduces: the rest of its chunk's lines, else
+    the list and table chunks that follow it."""
+    chunk = lead_in.chunk
+    rest = chunk.text[lead_in.end :]
+    items = [
+        Unit(chunk, lead_in.end + s, lead_in.end + e, lead_in.rank) for s, e in _line_spans(rest)
+    ]
+    if items:
+        return items[:MAX_ITEMS]
+    step = catalog.neighbour(chunk, 1)
+    while step is not None and step.kind in ("list", "table_row") and len(items) < MAX_ITEMS:
+        if step.kind == "table_row":
+            items.append(Unit(step, 0, len(step.text.rstrip()), lead_in.rank))
+        else:
+            items.extend(
+                Unit(step, s, e, lead_in.rank) for s, e in _line_spans(step.text) if e - s > 1
+            )
+        step = catalog.neighbour(step, 1)
+    return items[:MAX_ITEMS]
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    spans, offset = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = offset + line.index(stripped)
+            spans.append((start, start + len(stripped)))
+        offset += len(line) + 1
+    return spans
+
+
+def _item_text(item: Unit, q: Question) -> str:
+    """One item as a bullet: list marker dropped, table row as "subject: cells", kept short."""
+    if item.is_row and item.chunk.lead:
+        text = _render_row(item.text, item.chunk.lead, replace(q, is_list=True))
+    else:
+        text = re.sub(r"^\s*(?:[-*•§]\s*)+", "", item.text)
+        text = re.sub(r"\s*\n\s*", " ", text).strip().rstrip(";,")
+    if len(text) > MAX_ITEM:
+        text = text[: MAX_ITEM - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+    return text
+
+
 def _access_of(result: SearchResult) -> tuple[str, ...]:
     """Access levels of the evidence: IDF is computed over what this user can see."""
     levels = {h.chunk.meta.access for h in result if h.chunk.meta}
@@ -435,6 +652,27 @@ def _docs_in_order(result: SearchResult) -> list[str]:
 
 def _doc_chunks(catalog: Catalog, doc_id: str) -> list[Chunk]:
     return [c for c in catalog.chunks if c.doc_id == doc_id]
+
+
+def _answer_type(q: Question):
+    """A test of whether a passage holds the kind of answer the question wants, if it wants one."""
+    if q.wants == "when":
+        return DATE.search
+    if q.wants == "number":
+        return (MONEY if q.money else NUMBER).search
+    if q.person:
+        return _people
+    return None
+
+
+def _people(text: str) -> list[str]:
+    """Personal names ("Kevin Dicks", "Cllr Roger Hollingworth"), not councils or job titles."""
+    return [
+        m.group(0)
+        for m in _PERSON.finditer(text)
+        if not set(terms(m.group(0))) & _NOT_NAME
+        and not any(w.lower() in STOPWORDS for w in m.group(0).split())
+    ]
 
 
 def _entities(text: str) -> list[str]:

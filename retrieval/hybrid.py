@@ -31,6 +31,10 @@ from retrieval.text import words
 log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "dense", "lexical")
+# An exact term is "rare" (worth a bonus) when at most this many chunks, or this share of all
+# chunks, hold it. Tuned with the dev set (`python -m evals retrieval`).
+RARE_CHUNKS = 8
+RARE_SHARE = 0.02
 
 
 class HybridRetriever:
@@ -50,8 +54,8 @@ class HybridRetriever:
         *,
         mode: str = "hybrid",
         candidates: int = 40,
-        rrf_k: int = 60,
-        dense_weight: float = 1.0,
+        rrf_k: int = 10,
+        dense_weight: float = 0.5,
         lexical_weight: float = 1.0,
         rewriter: ChatRewriter | None = None,
     ):
@@ -166,7 +170,7 @@ class HybridRetriever:
         fused = self._fuse(dense, lexical)
         exact = exact_terms(query)
         if exact and self.mode == "hybrid":
-            fused = self._favour_exact(fused, exact, catalog)
+            fused = self._favour_exact(fused, exact, catalog, (user or User()).access_levels)
         if recency:
             fused = _newest_first(fused, catalog)
         return assemble(fused, catalog, k)
@@ -217,9 +221,19 @@ class HybridRetriever:
         fused.sort(key=lambda f: (-f[1], f[0]))
         return fused
 
-    def _favour_exact(self, fused: list, exact: list[str], catalog: Catalog) -> list:
+    def _favour_exact(
+        self, fused: list, exact: list[str], catalog: Catalog, access: tuple[str, ...]
+    ) -> list:
         """Codes, acronyms and amounts ("Schedule 12A", "iESE", "£240K") are meant literally:
-        a passage holding all of them gains what a first place in one more ranking is worth."""
+        a passage holding all of them gains what a first place in one more ranking is worth.
+
+        Only rare terms count: "WETT" names a whole paper, so it picks out no passage of it.
+        """
+        frequency = catalog.chunk_frequency(access)
+        limit = max(RARE_CHUNKS, RARE_SHARE * len(catalog))
+        exact = [t for t in exact if frequency.get(t, 0) <= limit]
+        if not exact:
+            return fused
         bonus = 1.0 / (self.rrf_k + 1)
         out = []
         for pos, score, d, lx in fused:

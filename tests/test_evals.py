@@ -178,6 +178,7 @@ def test_recall_mrr_and_doc_at_1_come_from_the_retrieved_chunks():
     evidence = {"a": "Nothing here.", "b": "Lead: Glasgow", "c": "and North\nLanarkshire"}
     score = score_answer(WHO, answer("Glasgow", retrieved=retrieved), {}, evidence)
     assert (score.recall, score.reciprocal_rank, score.doc_at_1) == (True, 0.5, False)
+    assert score.evidence_rr == 1 / 3  # both facts are in only from the third chunk on
 
     shallow = score_answer(WHO, answer("Glasgow", retrieved=retrieved), {}, evidence, depth=2)
     assert shallow.recall is False
