@@ -140,6 +140,9 @@ _LEAD_IN = re.compile(
 )
 _INLINE_LIST = re.compile(r":-?\s+[^,;]{2,60}(?:[,;]\s*[^,;]{2,60}){2,}")
 _ITEM = re.compile(r"^\s*(?:[-*•§]|\(?[a-z0-9]{1,3}[.)])\s")
+_TITLES = frozenset({"Cllr", "Councillor", "Mr", "Mrs", "Ms", "Miss", "Dr", "Sir"})
+_ADDRESS = re.compile(r"\S+@\S+|\bwww\.\S+|https?://\S+")  # "andrew.harper@…" names no word
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
 _PERSON = re.compile(
     r"\b(?:(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr|Sir)\.? +)?[A-Z][a-z]+(?: +[A-Z]\.)? +"
     r"(?:Mc|Mac)?[A-Z][a-z]+\b"
@@ -152,6 +155,13 @@ _NOT_NAME = frozenset(
         "improvement efficiency valley community planning shared joint work stream waste "
         "environment street scene east west north south midlands regional full special"
     )
+)
+# "Who is the contact officer", "the name of", "who wrote": the answer is a named person (a
+# plain "who leads the work stream?" may be answered by a council).
+_PERSON_ASKED = re.compile(
+    r"\b(?:officer|contact|director|manager|chair\w*|leader|executive|councillor|holder|author|"
+    r"wrote|written|signed|name\s+of|she|he|her|his|person)\b",
+    re.I,
 )
 _ORGANISATION_ASKED = re.compile(
     r"\bwhich\s+(?:\w+\s+)?(?:councils?|authorit\w+|group|bod(?:y|ies)|organisations?|firms?|"
@@ -186,6 +196,7 @@ class Question:
     is_list: bool
     cross: bool
     person: bool = False  # asks for a named person, not a council or a group
+    acronym: str = ""  # "What does WETT stand for?", "What is iESE?": the acronym to expand
     money: bool = False  # asks for an amount of money
     author: bool = False  # asks who wrote, signed or is the contact for a paper
 
@@ -199,8 +210,11 @@ class Question:
             wants=wants,
             is_list=bool(_LIST.search(text)),
             cross=bool(_CROSS.search(text)),
-            person=wants == "who" and not _ORGANISATION_ASKED.search(text),
+            person=wants == "who"
+            and bool(_PERSON_ASKED.search(text))
+            and not _ORGANISATION_ASKED.search(text),
             money=wants == "number" and bool(_MONEY_ASKED.search(text)),
+            acronym=_acronym_asked(text),
             author=wants == "who" and bool(_AUTHOR.search(text)),
         )
 
@@ -217,6 +231,7 @@ class Unit:
     coverage: float = 0.0
     matched: set[str] = field(default_factory=set)
     following: str = ""  # for a lead-in: the items it introduces
+    expansion: str = ""  # for a definition of the acronym asked about: what it stands for
 
     @property
     def evidence(self) -> str:
@@ -237,11 +252,14 @@ class Idf:
 
     def __init__(self, catalog: Catalog, access: tuple[str, ...]):
         counts: Counter[str] = Counter()
+        common: set[str] = set()
         n = 0
         for chunk, meta in zip(catalog.chunks, catalog.metadatas, strict=True):
             if meta.get("access", "public") in access:
                 counts.update(set(terms(chunk.embed_text)))
+                common.update(_LOWER_WORD.findall(_ADDRESS.sub(" ", chunk.text)))
                 n += 1
+        self.common = common  # words the papers also write in lower case: not parts of names
         self.n = max(n, 1)
         self.counts = counts
         self._parts: dict[str, tuple[str, ...]] = {}
@@ -309,19 +327,52 @@ class ExtractiveAnswerer:
         access = _access_of(result)
         idf = idf_for(catalog, access)
         q = Question.parse(question, idf.known)
+        if _names_several_papers(q, result):
+            q = replace(q, cross=True)
         candidates = self._candidates(q, result, catalog)
         for unit in candidates:
             if _is_lead_in(unit):
                 unit.following = "\n".join(i.text for i in _items_after(unit, catalog)[:4])
-            self._score(unit, q, idf)
-        candidates.sort(key=lambda u: (-u.score, u.rank, u.chunk.position, u.start))
-        candidates = self._typed_first(q, candidates)
-        if not candidates or self._unanswerable(q, candidates[0], idf):
-            return self._abstain(question, q, candidates)
-        chosen = self._select(q, candidates, catalog, idf)
+        parts = question_parts(question)
+        if len(parts) > 1:
+            chosen = self._answer_parts(parts, q, candidates, catalog, idf)
+        else:
+            chosen = self._answer_part(q, candidates, catalog, idf)
         if not chosen:
-            return self._abstain(question, q, candidates)
+            return self._abstain(question, q, self._ranked(q, candidates, idf))
         return self._present(question, q, chosen, catalog)
+
+    def _ranked(self, q: Question, candidates: list[Unit], idf: Idf) -> list[Unit]:
+        for unit in candidates:
+            self._score(unit, q, idf)
+        ranked = sorted(candidates, key=lambda u: (-u.score, u.rank, u.chunk.position, u.start))
+        return self._typed_first(q, ranked, idf)
+
+    def _answer_part(
+        self, q: Question, candidates: list[Unit], catalog: Catalog, idf: Idf
+    ) -> list[Unit]:
+        """The units that answer one question, or none when the evidence does not."""
+        ranked = self._ranked(q, candidates, idf)
+        if not ranked or self._unanswerable(q, ranked[0], idf):
+            return []
+        return self._select(q, ranked, catalog, idf)
+
+    def _answer_parts(
+        self, parts: list[str], whole: Question, candidates: list[Unit], catalog: Catalog, idf: Idf
+    ) -> list[Unit]:
+        """ "Which work stream does Inverclyde co-lead, and which WETT stream has support?":
+        each part is answered on its own; the answer holds the best unit for each."""
+        chosen: list[Unit] = []
+        for text in parts:
+            part = Question.parse(text, idf.known)
+            if not part.terms - QUESTION_FILLER:
+                continue
+            part = replace(part, cross=whole.cross)
+            found = self._answer_part(part, [_fresh(u) for u in candidates], catalog, idf)
+            for unit in found[:1]:
+                if not any(_overlaps(unit, c) for c in chosen):
+                    chosen.append(unit)
+        return chosen
 
     def stream(
         self, question: str, result: SearchResult, catalog: Catalog
@@ -341,6 +392,10 @@ class ExtractiveAnswerer:
                 if chunk.id not in seen:
                     seen.add(chunk.id)
                     units.extend(units_of(chunk, hit.rank))
+        if q.acronym and len(result):
+            # "What does WETT stand for?": where the papers spell it out, "… Two Tier (WETT)".
+            for doc_id in _docs_in_order(result)[:3]:
+                units.extend(_definitions(q.acronym, _doc_chunks(catalog, doc_id)))
         if q.author and len(result):
             # "Who wrote / whom to contact": the paper's signature and contact block.
             for doc_id in _docs_in_order(result)[:3]:
@@ -390,7 +445,9 @@ class ExtractiveAnswerer:
         elif q.wants == "number":
             bonus += 0.25 if (MONEY if q.money else NUMBER).search(text) else -0.15
         elif q.wants == "who" and q.person:
-            bonus += 0.3 if _people(text) else (0.05 if _entities(text) else -0.1)
+            bonus += (
+                0.3 if _people(text, idf.common, q.terms) else (0.05 if _entities(text) else -0.1)
+            )
         elif q.wants == "who":
             bonus += 0.15 if _entities(text) else -0.1
         elif q.wants == "decision":
@@ -405,6 +462,8 @@ class ExtractiveAnswerer:
                 bonus += 0.3
         if unit.is_row and unit.chunk.lead:
             bonus += 0.05  # a table row answers with exactly the cells asked for
+        if unit.expansion:
+            bonus += 0.5
         if q.is_list and (chunk.kind in ("table_row", "list") or _INLINE_LIST.search(text)):
             bonus += 0.2  # list questions are answered by lists and tables
         prior = 0.12 / unit.rank if unit.rank else 0.04
@@ -416,6 +475,19 @@ class ExtractiveAnswerer:
 
     def _select(self, q: Question, ranked: list[Unit], catalog: Catalog, idf: Idf) -> list[Unit]:
         best = ranked[0]
+        if best.expansion:
+            # "What is iESE?": what it stands for, then the passage that says what it is.
+            if _asks_expansion(q):
+                return [best]
+            about = next(
+                (
+                    u
+                    for u in ranked[1:]
+                    if not u.expansion and q.acronym in u.text and not _overlaps(u, best)
+                ),
+                None,
+            )
+            return [best, about] if about else [best]
         if best.is_row and (q.is_list or _asks_whole_table(q, best)):
             rows = _table_rows(best.chunk, catalog)
             if len(rows) > 1 and _header_matches(q, best.chunk.lead):
@@ -454,11 +526,11 @@ class ExtractiveAnswerer:
                 chosen.append(unit)
         return chosen
 
-    def _typed_first(self, q: Question, ranked: list[Unit]) -> list[Unit]:
+    def _typed_first(self, q: Question, ranked: list[Unit], idf: Idf) -> list[Unit]:
         """A date question is answered by a date, an amount by a number, "who is the officer"
         by a name: the best passage that holds one leads; when no passage relevant enough
         does, the papers do not say."""
-        has = _answer_type(q)
+        has = _answer_type(q, idf)
         if has is None or not ranked or has(ranked[0].evidence):
             return ranked
         typed = next(
@@ -557,9 +629,14 @@ class ExtractiveAnswerer:
     def _render(self, unit: Unit, q: Question, room: int) -> tuple[str, tuple[int, int]]:
         """The answer text for one unit (at most `room` characters) and the span quoted for it."""
         chunk = unit.chunk
+        if unit.expansion and _asks_expansion(q):
+            quote = trim(chunk.text, unit.start, unit.end, set(terms(unit.expansion)), MAX_QUOTE)
+            return f"{q.acronym} stands for {unit.expansion}", quote
         if unit.is_row and chunk.lead:
             span = (unit.start, unit.end)
             return _render_row(chunk.text[unit.start : unit.end], chunk.lead, q), span
+        if unit.is_row:
+            return re.sub(r"\s*\t+\s*", ", ", unit.text.strip()), (unit.start, unit.end)
         quote = trim(chunk.text, unit.start, unit.end, q.terms, MAX_QUOTE)
         # A sentence that fits is shown whole (an inline list keeps all its items); the quote
         # stays within the citation limit.
@@ -588,6 +665,104 @@ class ExtractiveAnswerer:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+_PART_SPLIT = re.compile(
+    r"(?:,|;)?\s+and\s+(?=(?:how|what|which|who|whom|when|where|whose|is|are|was|were|does|did|"
+    r"has|have)\b)|;\s+",
+    re.I,
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """A question asking two things split in two ("…, and how many members would it have?");
+    a part that only makes sense with the first borrows the first part's named words."""
+    pieces = [p.strip(" ,;?") for p in _PART_SPLIT.split(question) if p.strip(" ,;?")]
+    if len(pieces) < 2:
+        return [question]
+    named = " ".join(_named_words(pieces[0]))
+    return [pieces[0] + "?"] + [f"{p} ({named})?" if named else f"{p}?" for p in pieces[1:]]
+
+
+def _named_words(text: str) -> list[str]:
+    """Capitalised words past the first: the places, bodies and papers a question names."""
+    tokens = re.findall(r"[A-Za-z][\w'’&-]*", text)
+    return [t for t in tokens[1:] if t[0].isupper() and t.lower() not in STOPWORDS]
+
+
+def _fresh(unit: Unit) -> Unit:
+    return Unit(unit.chunk, unit.start, unit.end, unit.rank, following=unit.following)
+
+
+def _names_several_papers(q: Question, result: SearchResult) -> bool:
+    """ "Who are the contact officers for the Leicestershire report and the Bromsgrove report?"
+    names two papers: the answer should come from each."""
+    named = set()
+    for hit in result:
+        meta = hit.chunk.meta
+        if meta is None:
+            continue
+        own = set(terms(f"{meta.council} {meta.title}")) - _GENERIC_NAME_TERMS
+        if own & q.terms:
+            named.add(meta.doc_id)
+    return len(named) >= 2
+
+
+_GENERIC_NAME_TERMS = frozenset(
+    terms(
+        "council councils district borough county city board committee cabinet report review "
+        "partnership partnerships programme strategy working joint shared services service future "
+        "options improvement efficiency"
+    )
+)
+
+
+_ACRONYM_QUESTION = re.compile(
+    r"\b(?i:what|who)\s+(?i:does|do|is|are|was|were)\s+(?i:the\s+|an?\s+)?"
+    r"(?P<a>[A-Za-z]*[A-Z][A-Za-z]*)(?:\s+(?i:stand\s+for|mean|in\b.*)|\s*\??\s*$)|"
+    r"\b(?i:meaning\s+of)\s+(?P<b>[A-Za-z]*[A-Z]\w*)",
+)
+
+
+def _asks_expansion(q: Question) -> bool:
+    """ "What does WETT stand for?" wants the words only; "What is iESE?" wants the passage."""
+    return bool(re.search(r"\bstands?\s+for\b|\bmeans?\b|\bmeaning\b", q.text, re.I))
+
+
+def _acronym_asked(question: str) -> str:
+    """ "What does WETT stand for?" → "WETT"; "What is iESE?" → "iESE"; else ""."""
+    m = _ACRONYM_QUESTION.search(question)
+    word = (m.group("a") or m.group("b")) if m else ""
+    return word if sum(c.isupper() for c in word) >= 2 else ""
+
+
+def _definitions(acronym: str, chunks: list[Chunk]) -> list[Unit]:
+    """Sentences that spell the acronym out: "Improvement and Efficiency South East (iESE)"."""
+    pattern = re.compile(
+        rf"(?P<x>(?:[A-Z][\w’']*[ -](?:(?:and|of|for|the|&)[ -])?){{1,8}})\(\s*{re.escape(acronym)}\s*\)"
+    )
+    initials = acronym.lower()
+    found = []
+    for chunk in chunks:
+        for m in pattern.finditer(chunk.text):
+            words = m.group("x").split()
+            # Keep the shortest tail of capitalised words whose initials spell the acronym.
+            for i in range(len(words)):
+                if not words[i][0].isupper():
+                    continue
+                tail = [w for w in words[i:] if w[0].isupper()]
+                if "".join(w[0].lower() for w in tail).startswith(initials[: len(tail)]) and len(
+                    tail
+                ) >= min(len(initials), 2):
+                    expansion = " ".join(words[i:])
+                    break
+            else:
+                continue
+            for start, end in sentence_spans(chunk.text):
+                if start <= m.start() < end:
+                    found.append(Unit(chunk, start, end, 0, expansion=expansion))
+                    break
+    return found
 
 
 def _is_lead_in(unit: Unit) -> bool:
@@ -654,25 +829,36 @@ def _doc_chunks(catalog: Catalog, doc_id: str) -> list[Chunk]:
     return [c for c in catalog.chunks if c.doc_id == doc_id]
 
 
-def _answer_type(q: Question):
+def _answer_type(q: Question, idf: Idf):
     """A test of whether a passage holds the kind of answer the question wants, if it wants one."""
     if q.wants == "when":
         return DATE.search
     if q.wants == "number":
         return (MONEY if q.money else NUMBER).search
     if q.person:
-        return _people
+        return lambda text: _people(text, idf.common, q.terms)
     return None
 
 
-def _people(text: str) -> list[str]:
-    """Personal names ("Kevin Dicks", "Cllr Roger Hollingworth"), not councils or job titles."""
-    return [
-        m.group(0)
-        for m in _PERSON.finditer(text)
-        if not set(terms(m.group(0))) & _NOT_NAME
-        and not any(w.lower() in STOPWORDS for w in m.group(0).split())
-    ]
+def _people(text: str, common: set[str] = frozenset(), named: set[str] = frozenset()) -> list[str]:
+    """Personal names ("Kevin Dicks", "Cllr Roger Hollingworth"), not councils or job titles.
+
+    A capitalised pair is a name only if none of its words is one the papers also write in
+    lower case (`common`: "Future Options", "Human Resources" are not people) and the question
+    did not name it already (`named`: the answer is someone the question does not name).
+    """
+    out = []
+    for m in _PERSON.finditer(text):
+        found = m.group(0)
+        parts = [w.lower() for w in found.split() if w.rstrip(".") not in _TITLES]
+        if (
+            set(terms(found)) & _NOT_NAME
+            or any(w in STOPWORDS or w in common for w in parts)
+            or set(terms(found)) <= named
+        ):
+            continue
+        out.append(found)
+    return out
 
 
 def _entities(text: str) -> list[str]:

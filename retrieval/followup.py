@@ -25,7 +25,8 @@ _PRONOUN = re.compile(
 )
 _PREPOSITIONS = ("in", "of", "for", "on", "at", "by", "about", "from", "within", "across", "under")
 _VERBS_AFTER_WH = re.compile(
-    r"^\s*(?:which|what|who|whom|how many|how much|when|where|why|has|have|did|does|do|is|are|was|were)\b",
+    r"^\s*(?:which|what|who|whom|how|when|where|why|has|have|did|does|do|is|are|was|were|can|could|"
+    r"will|would|should)\b",
     re.IGNORECASE,
 )
 
