@@ -172,8 +172,8 @@ _AUTHOR = re.compile(
     r"\b(?:contact|author|wrote|written|prepared|report\s+by|signed|portfolio\s+holder)\b", re.I
 )
 _AUTHOR_TEXT = re.compile(
-    r"\b(?:contact|author|originator|prepared\s+by|report\s+by|portfolio\s+holder|name\s*:|"
-    r"signed|director)\b",
+    r"\b(?:contact|author|originator|prepared\s+by|report\s+by|portfolio\s+holder|signed|"
+    r"director)\b|\bname\s*:",
     re.I,
 )
 _PURPOSE = re.compile(
@@ -203,7 +203,7 @@ class Question:
     @classmethod
     def parse(cls, text: str, known=None) -> Question:
         wants = next((kind for kind, pattern in _WANTS if pattern.search(text)), "what")
-        found = [t for t in terms(text) if t not in QUESTION_FILLER]
+        found = _with_synonyms([t for t in terms(text) if t not in QUESTION_FILLER])
         return cls(
             text=text,
             terms=set(split_compounds(found, known) if known else found),
@@ -388,7 +388,7 @@ class ExtractiveAnswerer:
         units: list[Unit] = []
         seen: set[str] = set()
         for hit in result:
-            for chunk in hit.chunks:
+            for chunk in (*_lead_in_chunks(hit.chunks[0], catalog), *hit.chunks):
                 if chunk.id not in seen:
                     seen.add(chunk.id)
                     units.extend(units_of(chunk, hit.rank))
@@ -464,6 +464,8 @@ class ExtractiveAnswerer:
             bonus += 0.05  # a table row answers with exactly the cells asked for
         if unit.expansion:
             bonus += 0.5
+        if q.author and _AUTHOR_TEXT.search(unit.text):
+            bonus += 0.3  # "Originator: Anna Graves", "Contact Officer: …" answer "who wrote it"
         if q.is_list and (chunk.kind in ("table_row", "list") or _INLINE_LIST.search(text)):
             bonus += 0.2  # list questions are answered by lists and tables
         prior = 0.12 / unit.rank if unit.rank else 0.04
@@ -674,6 +676,26 @@ _PART_SPLIT = re.compile(
 )
 
 
+# Abbreviations committee papers use interchangeably with the words they stand for.
+_SYNONYMS = [
+    (("ceo",), ("chief", "executive")),
+    (("cllr",), ("councillor",)),
+]
+_SYNONYMS = [(tuple(terms(" ".join(a))), tuple(terms(" ".join(b)))) for a, b in _SYNONYMS]
+
+
+def _with_synonyms(found: list[str]) -> list[str]:
+    """ "sharing a chief executive" also looks for "CEO", and the other way round."""
+    present = set(found)
+    out = list(found)
+    for short, long in _SYNONYMS:
+        if set(short) <= present:
+            out.extend(long)
+        elif set(long) <= present:
+            out.extend(short)
+    return list(dict.fromkeys(out))
+
+
 def question_parts(question: str) -> list[str]:
     """A question asking two things split in two ("…, and how many members would it have?");
     a part that only makes sense with the first borrows the first part's named words."""
@@ -763,6 +785,21 @@ def _definitions(acronym: str, chunks: list[Chunk]) -> list[Unit]:
                     found.append(Unit(chunk, start, end, 0, expansion=expansion))
                     break
     return found
+
+
+def _lead_in_chunks(chunk: Chunk, catalog: Catalog) -> list[Chunk]:
+    """The chunk holding a list's lead-in ("It is split into five stages…:") when the list
+    continues in another chunk: the lead-in often states the answer."""
+    if chunk.kind != "list" or not chunk.lead:
+        return []
+    step = catalog.neighbour(chunk, -1)
+    for _ in range(3):
+        if step is None:
+            break
+        if chunk.lead.strip() in step.text:
+            return [step]
+        step = catalog.neighbour(step, -1)
+    return []
 
 
 def _is_lead_in(unit: Unit) -> bool:

@@ -31,6 +31,13 @@ _VERBS_AFTER_WH = re.compile(
 )
 
 
+# Verbs that say little about what a question is about: not worth carrying into a follow-up.
+_LIGHT_VERBS = frozenset(
+    """want wants wanted use uses used using need needs needed make makes made take takes took get
+    gets got go goes went happen happens happened include includes included""".split()  # noqa: SIM905
+)
+
+
 class ChatRewriter(Protocol):
     """An LLM-backed rewriter: returns a standalone question or raises on failure."""
 
@@ -60,6 +67,12 @@ def _setting(question: str) -> str:
 
 def _head_noun(question: str) -> str:
     """Head of the main noun phrase: "work stream" in "...lead the waste management work stream in..."."""
+    question = re.sub(r"\s*\([^)]*\)", "", question)  # carried context is not the subject
+    counted = re.search(r"\bhow\s+many\s+([a-z][\w-]*)", question, re.I)
+    if counted:
+        # "How many stages does it have?" is about stages; "the first one" is a stage.
+        noun = counted.group(1)
+        return noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
     body = re.split(rf"\s+(?:{'|'.join(_PREPOSITIONS)})\s+", question.rstrip("?. "))[0]
     tokens = [w for w in re.findall(r"[\w'’-]+", body)]
     content = []
@@ -118,7 +131,11 @@ def rewrite_followup(question: str, history: Sequence[dict[str, str]] | None) ->
     if (not one and _PRONOUN.search(text)) or len(terms(text)) <= 2:
         # "When was it agreed?": keep the earlier question's content words as context.
         known = set(terms(text)) | set(terms(setting)) | set(terms(" ".join(about)))
-        carried = [w for w in words(context) if w not in STOPWORDS and stem(w) not in known]
+        carried = [
+            w
+            for w in words(context)
+            if w not in STOPWORDS and w not in _LIGHT_VERBS and stem(w) not in known
+        ]
         if carried:
             about.append(" ".join(dict.fromkeys(carried)))
     text = text.rstrip(" ?.")

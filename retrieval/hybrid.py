@@ -26,7 +26,7 @@ from retrieval.filters import CompiledFilter, compile_filter
 from retrieval.followup import ChatRewriter, rewrite_followup
 from retrieval.lexical import Bm25Index
 from retrieval.records import Filters, Hit, SearchResult, User
-from retrieval.text import words
+from retrieval.text import terms, words
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +173,7 @@ class HybridRetriever:
             fused = self._favour_exact(fused, exact, catalog, (user or User()).access_levels)
         if recency:
             fused = _newest_first(fused, catalog)
+        fused = _each_named_paper(fused, query, catalog, k)
         return assemble(fused, catalog, k)
 
     def _dense(
@@ -254,6 +255,39 @@ def exact_terms(query: str) -> list[str]:
     for match in _EXACT.finditer(query):
         found.extend(words(match.group(0)))
     return list(dict.fromkeys(found))
+
+
+# Words too common in councils' and papers' names to say which paper a question means.
+_GENERIC_NAME_WORDS = frozenset(
+    terms(
+        "council councils district borough county city board committee cabinet report reports "
+        "review partnership partnerships programme strategy working joint shared services service "
+        "future options improvement efficiency community planning next steps approach"
+    )
+)
+
+
+def _each_named_paper(fused: list, query: str, catalog: Catalog, k: int) -> list:
+    """A question naming two papers ("the Leicestershire report and the Bromsgrove report")
+    gets each paper's best passage into the top k, not only passages of the stronger one.
+
+    Only papers among the candidates count, so filters and the access rule still hold.
+    """
+    asked = set(terms(query))
+    best: dict[str, int] = {}
+    for i, (pos, *_rest) in enumerate(fused):
+        meta = catalog.metadatas[pos]
+        doc_id = meta.get("doc_id", "")
+        if doc_id in best:
+            continue
+        name = set(terms(f"{meta.get('council', '')} {meta.get('title', '')}"))
+        if (name - _GENERIC_NAME_WORDS) & asked:
+            best[doc_id] = i
+    if len(best) < 2:
+        return fused
+    lifted = sorted(best.values())
+    first = [fused[i] for i in lifted]
+    return first + [f for i, f in enumerate(fused) if i not in set(lifted)]
 
 
 def _with_time(filters: Filters, time: TimeConstraint) -> Filters:
