@@ -81,7 +81,8 @@ _WANTS = [
     (
         "when",
         re.compile(
-            r"^\s*(?:and\s+)?when\b|\bwhat\s+(?:date|year|month|day|time)\b|\bwhich\s+(?:date|year|month)"
+            r"^\s*(?:and\s+)?when\b|\bwhat\s+(?:date|year|month|day|time)\b|\b(?:its|the)\s+date\b|"
+            r"\bwhich\s+(?:date|year|month)"
             r"\b|\bby\s+when\b|\bhow\s+soon\b|\btimescale|\bdeadline\b",
             re.I,
         ),
@@ -115,7 +116,8 @@ _WANTS = [
 ]
 _LIST = re.compile(
     r"\b(?:list|name\s+the|what\s+(?:are|were)\s+the|which\s+\w+\s+(?:\w+\s+)?which|all\s+the|"
-    r"(?:what|which)\s+(?:\w+\s+){0,3}\w+s\s+(?:are|were|did|does|do|have|has)|"
+    r"(?:what|which)\s+(?!(?:do|does|did|is|are|was|were|has|have|the)\b)(?:\w+\s+){0,3}?\w+s\s+"
+    r"(?:are|were|did|does|do|have|has)|"
     r"which\s+\w+s\s+(?:are|were))\b",
     re.I,
 )
@@ -168,6 +170,7 @@ _ORGANISATION_ASKED = re.compile(
     r"compan\w+|partners\w*|districts?|partnerships?|committees?)\b",
     re.I,
 )
+_REFERENCE_ASKED = re.compile(r"\breport\s+(?:number|no\b|ref)|\breference\b", re.I)
 _AUTHOR = re.compile(
     r"\b(?:contact|author|wrote|written|prepared|report\s+by|signed|portfolio\s+holder)\b", re.I
 )
@@ -197,13 +200,18 @@ class Question:
     cross: bool
     person: bool = False  # asks for a named person, not a council or a group
     acronym: str = ""  # "What does WETT stand for?", "What is iESE?": the acronym to expand
+    reference: bool = False  # asks for a paper's report number or reference
     money: bool = False  # asks for an amount of money
     author: bool = False  # asks who wrote, signed or is the contact for a paper
 
     @classmethod
     def parse(cls, text: str, known=None) -> Question:
         wants = next((kind for kind, pattern in _WANTS if pattern.search(text)), "what")
+        if wants == "number" and _REFERENCE_ASKED.search(text):
+            wants = "what"  # a report number is a reference, not a quantity
         found = _with_synonyms([t for t in terms(text) if t not in QUESTION_FILLER])
+        if known:
+            found = [_as_written(t, known) for t in found]
         return cls(
             text=text,
             terms=set(split_compounds(found, known) if known else found),
@@ -215,6 +223,7 @@ class Question:
             and not _ORGANISATION_ASKED.search(text),
             money=wants == "number" and bool(_MONEY_ASKED.search(text)),
             acronym=_acronym_asked(text),
+            reference=bool(_REFERENCE_ASKED.search(text)),
             author=wants == "who" and bool(_AUTHOR.search(text)),
         )
 
@@ -392,6 +401,13 @@ class ExtractiveAnswerer:
                 if chunk.id not in seen:
                     seen.add(chunk.id)
                     units.extend(units_of(chunk, hit.rank))
+        if q.reference and len(result):
+            for doc_id in _docs_in_order(result)[:3]:
+                for chunk in _doc_chunks(catalog, doc_id):
+                    ref = chunk.meta.report_ref if chunk.meta else ""
+                    if ref and ref in chunk.text and chunk.id not in seen:
+                        seen.add(chunk.id)
+                        units.extend(units_of(chunk, 0))
         if q.acronym and len(result):
             # "What does WETT stand for?": where the papers spell it out, "… Two Tier (WETT)".
             for doc_id in _docs_in_order(result)[:3]:
@@ -464,6 +480,9 @@ class ExtractiveAnswerer:
             bonus += 0.05  # a table row answers with exactly the cells asked for
         if unit.expansion:
             bonus += 0.5
+        ref = chunk.meta.report_ref if chunk.meta else ""
+        if q.reference and ref and ref in unit.text:
+            bonus += 0.5  # "Report No: IC/01/10/PW/MMcK"
         if q.author and _AUTHOR_TEXT.search(unit.text):
             bonus += 0.3  # "Originator: Anna Graves", "Contact Officer: …" answer "who wrote it"
         if q.is_list and (chunk.kind in ("table_row", "list") or _INLINE_LIST.search(text)):
@@ -546,7 +565,7 @@ class ExtractiveAnswerer:
         if best.coverage < self.min_coverage:
             return True
         # A named thing the papers never mention ("Bristol", "HS2") cannot be answered here.
-        named = {stem for stem in _named_terms(q.text)}
+        named = {_as_written(t, idf.known) for t in _named_terms(q.text)}
         return any(not idf.known(t) for t in named)
 
     # -- presentation ------------------------------------------------------------------------
@@ -682,6 +701,23 @@ _SYNONYMS = [
     (("cllr",), ("councillor",)),
 ]
 _SYNONYMS = [(tuple(terms(" ".join(a))), tuple(terms(" ".join(b)))) for a, b in _SYNONYMS]
+
+
+_OCR_CONFUSIONS = (("i", "l"), ("l", "i"), ("1", "l"), ("l", "1"), ("0", "o"), ("o", "0"))
+
+
+def _as_written(term: str, known) -> str:
+    """A word the papers never use, but spell with one scanning slip ("IiP" printed as "liP"),
+    is taken as the papers spell it."""
+    if known(term) or len(term) < 3:
+        return term
+    for i, ch in enumerate(term):
+        for a, b in _OCR_CONFUSIONS:
+            if ch == a:
+                variant = term[:i] + b + term[i + 1 :]
+                if known(variant):
+                    return variant
+    return term
 
 
 def _with_synonyms(found: list[str]) -> list[str]:
