@@ -348,20 +348,22 @@ class ExtractiveAnswerer:
         else:
             chosen = self._answer_part(q, candidates, catalog, idf)
         if not chosen:
-            return self._abstain(question, q, self._ranked(q, candidates, idf))
+            return self._abstain(question, q, self._ranked(q, candidates, catalog, idf))
         return self._present(question, q, chosen, catalog)
 
-    def _ranked(self, q: Question, candidates: list[Unit], idf: Idf) -> list[Unit]:
+    def _ranked(
+        self, q: Question, candidates: list[Unit], catalog: Catalog, idf: Idf
+    ) -> list[Unit]:
         for unit in candidates:
             self._score(unit, q, idf)
         ranked = sorted(candidates, key=lambda u: (-u.score, u.rank, u.chunk.position, u.start))
-        return self._typed_first(q, ranked, idf)
+        return self._typed_first(q, ranked, catalog, idf)
 
     def _answer_part(
         self, q: Question, candidates: list[Unit], catalog: Catalog, idf: Idf
     ) -> list[Unit]:
         """The units that answer one question, or none when the evidence does not."""
-        ranked = self._ranked(q, candidates, idf)
+        ranked = self._ranked(q, candidates, catalog, idf)
         if not ranked or self._unanswerable(q, ranked[0], idf):
             return []
         return self._select(q, ranked, catalog, idf)
@@ -544,19 +546,21 @@ class ExtractiveAnswerer:
                 chosen.append(unit)
                 covered |= unit.matched
             elif close and q.wants in ("who", "number", "when") and len(chosen) < 2:
-                chosen.append(unit)
+                has = _answer_type(q, idf, catalog)
+                if has is None or has(unit):
+                    chosen.append(unit)
         return chosen
 
-    def _typed_first(self, q: Question, ranked: list[Unit], idf: Idf) -> list[Unit]:
+    def _typed_first(
+        self, q: Question, ranked: list[Unit], catalog: Catalog, idf: Idf
+    ) -> list[Unit]:
         """A date question is answered by a date, an amount by a number, "who is the officer"
         by a name: the best passage that holds one leads; when no passage relevant enough
         does, the papers do not say."""
-        has = _answer_type(q, idf)
-        if has is None or not ranked or has(ranked[0].evidence):
+        has = _answer_type(q, idf, catalog)
+        if has is None or not ranked or has(ranked[0]):
             return ranked
-        typed = next(
-            (u for u in ranked if has(u.evidence) and u.coverage >= self.min_coverage), None
-        )
+        typed = next((u for u in ranked if has(u) and u.coverage >= self.min_coverage), None)
         if typed is None:
             return []
         return [typed, *(u for u in ranked if u is not typed)]
@@ -658,6 +662,13 @@ class ExtractiveAnswerer:
             return _render_row(chunk.text[unit.start : unit.end], chunk.lead, q), span
         if unit.is_row:
             return re.sub(r"\s*\t+\s*", ", ", unit.text.strip()), (unit.start, unit.end)
+        role = _role_line_after(unit) if q.person else None
+        if role is not None:
+            # A signature: "Paul Wallace" / "Corporate Director" reads "Paul Wallace, Corporate Director".
+            return f"{unit.text.strip()}, {chunk.text[role[0] : role[1]].strip()}", (
+                unit.start,
+                role[1],
+            )
         quote = trim(chunk.text, unit.start, unit.end, q.terms, MAX_QUOTE)
         # A sentence that fits is shown whole (an inline list keeps all its items); the quote
         # stays within the citation limit.
@@ -665,7 +676,8 @@ class ExtractiveAnswerer:
             quote if room <= MAX_QUOTE else trim(chunk.text, unit.start, unit.end, q.terms, room)
         )
         text = re.sub(r"\s*\n\s*", " ", chunk.text[shown[0] : shown[1]].strip())
-        return text, quote
+        text = re.sub(r":\s*\t+\s*", ": ", text)  # "Report No:<TAB>IC/01/…" is a label and value
+        return re.sub(r"\s*\t+\s*", "; ", text), quote
 
     def _abstain(self, question: str, q: Question, candidates: list[Unit]) -> Answer:
         suggestions: list[Citation] = []
@@ -902,15 +914,63 @@ def _doc_chunks(catalog: Catalog, doc_id: str) -> list[Chunk]:
     return [c for c in catalog.chunks if c.doc_id == doc_id]
 
 
-def _answer_type(q: Question, idf: Idf):
-    """A test of whether a passage holds the kind of answer the question wants, if it wants one."""
+def _answer_type(q: Question, idf: Idf, catalog: Catalog):
+    """A test of whether a unit holds the kind of answer the question wants, if it wants one.
+
+    "Which corporate director signed the report?" wants a name next to that role: "Paul
+    Wallace / Corporate Director", not the contact officer named elsewhere.
+    """
     if q.wants == "when":
-        return DATE.search
+        return lambda u: bool(DATE.search(u.evidence))
     if q.wants == "number":
-        return (MONEY if q.money else NUMBER).search
+        pattern = MONEY if q.money else NUMBER
+        return lambda u: bool(pattern.search(u.evidence))
     if q.person:
-        return lambda text: _people(text, idf.common, q.terms)
+        role = set(terms(" ".join(_ROLE.findall(q.text))))
+
+        def named_in_role(unit: Unit) -> bool:
+            if not _people(unit.evidence, idf.common, q.terms):
+                return False
+            if not role:
+                return True
+            own = f"{unit.text}\n{unit.chunk.lead if unit.is_row else ''}"
+            if _ROLE.search(own):  # "Contact Officer: Miriam McKenna …" says her role itself
+                return bool(role & set(terms(own)))
+            return bool(role & set(terms(_surroundings(unit, catalog))))
+
+        return named_in_role
     return None
+
+
+_ROLE = re.compile(
+    r"\b(?:director|executive|officer|manager|chair\w*|leader|councillor|holder)s?\b", re.I
+)
+
+
+def _role_line_after(unit: Unit) -> tuple[int, int] | None:
+    """The span of a short job-title line right below a bare name, if there is one."""
+    if len(unit.text.split()) > 4:
+        return None
+    rest = unit.chunk.text[unit.end :]
+    if not rest.startswith("\n"):
+        return None
+    line = rest[1:].split("\n", 1)[0]
+    if not line.strip() or len(line) > 60 or not _ROLE.search(line):
+        return None
+    start = unit.end + 1 + (len(line) - len(line.lstrip()))
+    return start, start + len(line.strip())
+
+
+def _surroundings(unit: Unit, catalog: Catalog) -> str:
+    """The lines either side of a unit, its heading and lead: where a name's role is written
+    ("Paul Wallace" above "Corporate Director"; "Officer to Contact:" above a name)."""
+    chunk = unit.chunk
+    before = chunk.text[: unit.start].rstrip("\n").rsplit("\n", 1)[-1]
+    after = chunk.text[unit.end :].lstrip("\n").split("\n", 1)[0]
+    if not chunk.text[: unit.start].strip():
+        previous = catalog.neighbour(chunk, -1)
+        before = previous.text.rsplit("\n", 1)[-1] if previous is not None else ""
+    return "\n".join([before, after, chunk.lead, " ".join(chunk.section)])
 
 
 def _people(text: str, common: set[str] = frozenset(), named: set[str] = frozenset()) -> list[str]:
