@@ -47,6 +47,10 @@ def _strip_bullet(text: str) -> str:
 _LABEL = re.compile(r"^[A-Z][\w /()&'-]{0,30}:\s+\S")  # "Originator: Anna Graves"
 
 
+_DATE_LINE = re.compile(
+    r"^\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9},?\s+\d{4}$|^[A-Za-z]{3,9}\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}$",
+    re.I,
+)
 _RULE_ROW = re.compile(r"^[\s\t\-=_|+:]*$")
 _DATA_CELL = re.compile(r"\d|@|^(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr)\.?\s", re.I)
 
@@ -72,6 +76,8 @@ def _is_heading_text(text: str, numbered: bool = False) -> bool:
     papers exported from Word often keep Markdown emphasis: "1. **SUMMARY**" is a heading.
     """
     text = _unemphasised(text)
+    if _DATE_LINE.match(text):
+        return False  # "1 February 2008" under a title dates the paper; it heads nothing
     if (numbered and text.endswith((":", ".")) and len(text) <= 60) or (
         text.endswith(":") and len(text) <= 40
     ):

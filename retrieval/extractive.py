@@ -27,11 +27,12 @@ MAX_LEAD_IN = 200  # a list's lead-in sentence, shortened around the question's 
 MAX_ITEM = 110  # one list item in an answer; the citation holds the full text
 MAX_ITEMS = 12
 MONEY = re.compile(
-    r"£\s?\d|\b\d[\d,.]*\s*(?:k|m|bn|million|billion|thousand)\b|\bpounds\b", re.IGNORECASE
+    r"[£$€]\s?\d|\b\d[\d,.]*\s*(?:k|m|bn|million|billion|thousand)\b|\b(?:pounds|dollars|euros)\b",
+    re.IGNORECASE,
 )
 _MONEY_ASKED = re.compile(
     r"\bhow\s+much\s+(?!time\b|longer\b)|\b(?:cost|salary|budget|price|spend|spent|paid|pay|"
-    r"funding|saving|savings|save|£|pounds)\b",
+    r"funding|saving|savings|save|£|\$|pounds|dollars)\b",
     re.I,
 )
 
@@ -44,16 +45,18 @@ DATE = re.compile(
     rf"\b{_MONTH}\s+'?\d{{2}}\b|\b(?:19|20)\d\d(?:/\d\d)?\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|"
     rf"\b(?:spring|summer|autumn|winter)\s+(?:19|20)\d\d\b|\b(?:between|from|in|by|until|during)\s+"
     rf"(?:early\s+|late\s+|mid-?\s*)?(?:January|February|March|April|May|June|July|August|"
-    rf"September|October|November|December)\b",
+    rf"September|October|November|December)\b|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|"
+    rf"\b\d{{1,2}}(?:[.:]\d{{2}})?\s*(?:am|pm|a\.m\.|p\.m\.)|\b\d{{1,2}}:\d{{2}}\b",
     re.IGNORECASE,
 )
 NUMBER = re.compile(
-    r"£\s?\d[\d,.]*\s*(?:k|m|bn|million|billion)?|\b\d[\d,.]*\s*(?:%|per\s?cent|k\b|m\b|million|"
+    r"[£$€]\s?\d[\d,.]*\s*(?:k|m|bn|million|billion)?|\b\d[\d,.]*\s*(?:%|per\s?cent|k\b|m\b|million|"
     r"billion)|\b\d{1,3}(?:,\d{3})+\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|\d+)\s+(?:councils?|authorities|districts?|work\s?streams?|partners?|"
     r"organisations?|years?|months?|weeks?|posts?|staff|members?|workshops?|options?|stages?|"
     r"priorities|areas?|services?|days?|hours?|people|participants|councillors|districts)\b|"
-    r"\b\d+(?:\.\d+)?\s*(?:MB|GB|Mbps|km|miles|hours|days)\b|\b\d+\s+(?:out\s+)?of\s+(?:the\s+)?\d+\b",
+    r"\b\d+(?:\.\d+)?\s*(?:MB|GB|Mbps|km|miles|hours|days)\b|\b\d+\s+(?:out\s+)?of\s+(?:the\s+)?\d+\b|"
+    r"\b\d[\d,]*\s+(?:[a-z-]+\s+)?[a-z]{3,}s\b",  # "150 formal meetings"
     re.IGNORECASE,
 )
 ENTITY = re.compile(
@@ -100,7 +103,8 @@ _WANTS = [
         "who",
         re.compile(
             r"^\s*(?:and\s+)?who\b|\bwhom\b|\bwhose\b|\bwhich\s+(?:councils?|authorit\w+|officers?|"
-            r"organisations?|compan\w+|bod(?:y|ies)|partners?|consultan\w+|person|people|members?|"
+            r"organisations?|compan\w+|bod(?:y|ies)|partners?|consultan\w+|firms?|contractors?|"
+            r"person|people|members?|"
             r"districts?|group)\b|\bwhich\s+(?:\w+\s+){0,2}(?:director|officer|manager|executive|"
             r"councillor|chair\w*|leader)\b|\bcontact\s+officer\b|\bname\s+of\b",
             re.I,
@@ -171,6 +175,11 @@ _ORGANISATION_ASKED = re.compile(
     re.I,
 )
 _REFERENCE_ASKED = re.compile(r"\breport\s+(?:number|no\b|ref)|\breference\b", re.I)
+_COMPANY_ASKED = re.compile(r"\b(?:firm|company|companies|consultan\w+|contractor)s?\b", re.I)
+_COMPANY = re.compile(
+    r"\b[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*\s+(?:Ltd|Limited|plc|PLC|LLP|Consulting|Consultants|"
+    r"Associates|Inc)\b"
+)
 _AUTHOR = re.compile(
     r"\b(?:contact|author|wrote|written|prepared|report\s+by|signed|portfolio\s+holder)\b", re.I
 )
@@ -466,6 +475,8 @@ class ExtractiveAnswerer:
             bonus += (
                 0.3 if _people(text, idf.common, q.terms) else (0.05 if _entities(text) else -0.1)
             )
+        elif q.wants == "who" and _COMPANY_ASKED.search(q.text):
+            bonus += 0.3 if _COMPANY.search(text) else (0.05 if _entities(text) else -0.1)
         elif q.wants == "who":
             bonus += 0.15 if _entities(text) else -0.1
         elif q.wants == "decision":
