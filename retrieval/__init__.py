@@ -13,4 +13,11 @@ def search(*args, **kwargs) -> SearchResult:
     return _search(*args, **kwargs)
 
 
-__all__ = ["Answer", "Citation", "Filters", "Hit", "SearchResult", "User", "search"]
+def answer(*args, **kwargs) -> Answer:
+    """See `retrieval.answering.answer`."""
+    from retrieval.answering import answer as _answer
+
+    return _answer(*args, **kwargs)
+
+
+__all__ = ["Answer", "Citation", "Filters", "Hit", "SearchResult", "User", "answer", "search"]

@@ -357,16 +357,19 @@ class ExtractiveAnswerer:
         else:
             chosen = self._answer_part(q, candidates, catalog, idf)
         if not chosen:
-            return self._abstain(question, q, self._ranked(q, candidates, catalog, idf))
+            return self._abstain(
+                question, q, self._ranked(q, candidates, catalog, idf, typed=False)
+            )
         return self._present(question, q, chosen, catalog)
 
     def _ranked(
-        self, q: Question, candidates: list[Unit], catalog: Catalog, idf: Idf
+        self, q: Question, candidates: list[Unit], catalog: Catalog, idf: Idf, typed: bool = True
     ) -> list[Unit]:
+        """Candidates best first; with `typed`, only if one holds the kind of answer asked for."""
         for unit in candidates:
             self._score(unit, q, idf)
         ranked = sorted(candidates, key=lambda u: (-u.score, u.rank, u.chunk.position, u.start))
-        return self._typed_first(q, ranked, catalog, idf)
+        return self._typed_first(q, ranked, catalog, idf) if typed else ranked
 
     def _answer_part(
         self, q: Question, candidates: list[Unit], catalog: Catalog, idf: Idf

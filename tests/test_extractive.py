@@ -165,3 +165,147 @@ def test_citation_markers_match_citations():
     answer, _ = ask("Which authorities lead which work stream?", [1])
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
     assert markers == {c.n for c in answer.citations}
+
+
+# -- shapes of question the papers answer in other ways ------------------------------------------
+
+HARB = DocumentMeta(
+    doc_id="harborough",
+    title="Future Options: Preferred Approach",
+    council="Harborough District Council",
+    body="Full Council",
+    date="2011-10-31",
+    report_ref="HDC/FO/11",
+)
+
+
+def paper(meta, *pieces):
+    """Chunks of one paper from (text, kind, paragraphs, section) pieces, in order."""
+    chunks, offset = [], 0
+    for position, (text, kind, paragraphs, section) in enumerate(pieces):
+        chunks.append(
+            Chunk(
+                doc_id=meta.doc_id,
+                text=text,
+                start=offset,
+                end=offset + len(text),
+                position=position,
+                kind=kind,
+                section=section,
+                paragraphs=paragraphs,
+                meta=meta,
+            )
+        )
+        offset += len(text) + 1
+    return chunks
+
+
+HARBOROUGH = paper(
+    HARB,
+    ("Report No: HDC/FO/11\nOriginator: Anna Graves Interim Chief Executive", "paragraph", (), ()),
+    (
+        "4.3.2 The benefits from the current shared services can be summarised as:\n"
+        "- Economies of scale with procurement.\n- Pooling of scarce or specialist skills\n"
+        "- Access to wider range or depth of expertise",
+        "list",
+        ("4.3.2",),
+        ("4. BACKGROUND",),
+    ),
+    (
+        "7.1 It was agreed that Jan Sensier would conduct the review over a period of two days. "
+        "The Future Options review reported in October.",
+        "paragraph",
+        ("7.1",),
+        ("7. EVALUATION",),
+    ),
+    (
+        "5.2 The number of authorities with liP status will have increased from 76% in 2005 to "
+        "90% in 2008/9.",
+        "paragraph",
+        ("5.2",),
+        ("5. TARGETS",),
+    ),
+    (
+        "2.7 That Council approves the establishment of a Transformation Board of seven "
+        "Councillors.\n\nPaul Wallace\nCorporate Director",
+        "list",
+        ("2.7",),
+        ("2. RECOMMENDATIONS",),
+    ),
+)
+WETT_PAPER = paper(
+    WETT,
+    (
+        "3.2 Phase 1 of the developing Worcestershire Enhanced Two Tier (WETT) programme focussed "
+        "on a strategic consensus.",
+        "paragraph",
+        ("3.2",),
+        ("3. BACKGROUND",),
+    ),
+    (
+        "10.1 There is currently £240K available to support WETT projects.",
+        "paragraph",
+        ("10.1",),
+        ("10. FINANCIAL IMPLICATIONS",),
+    ),
+)
+
+
+def ask_paper(question, chunks, picks=None):
+    metas = [c.to_metadata() for c in chunks]
+    catalog = Catalog(chunks, metas, {m["doc_id"]: m for m in metas}, fingerprint=question)
+    picks = range(len(chunks)) if picks is None else picks
+    hits = [Hit(chunks[i], 1.0 / (n + 1), n + 1) for n, i in enumerate(picks)]
+    answer = ExtractiveAnswerer().answer(question, SearchResult(hits, question, question), catalog)
+    assert_quotes_verbatim(answer, chunks)
+    return answer
+
+
+def test_a_list_question_gets_the_lead_in_and_its_items():
+    answer = ask_paper("What benefits have Harborough's shared services brought?", HARBOROUGH)
+    lines = answer.answer.splitlines()
+    assert lines[0].startswith("The benefits from the current shared services")
+    assert "- Pooling of scarce or specialist skills" in lines
+    assert "- Access to wider range or depth of expertise" in lines
+    assert answer.citations[0].paragraph == "4.3.2"
+
+
+def test_an_acronym_is_spelled_out_from_where_the_paper_defines_it():
+    answer = ask_paper("What does WETT stand for?", WETT_PAPER, picks=[1, 0])
+    assert answer.answer == "WETT stands for Worcestershire Enhanced Two Tier [1]."
+    assert answer.citations[0].paragraph == "3.2"
+
+
+def test_a_two_part_question_answers_both_parts_each_cited():
+    answer = ask_paper(
+        "Which board does the Council approve, and who will conduct the review?", HARBOROUGH
+    )
+    assert "Transformation Board" in answer.answer and "Jan Sensier" in answer.answer
+    assert {c.paragraph for c in answer.citations} == {"2.7", "7.1"}
+
+
+def test_a_named_person_must_hold_the_role_asked_about():
+    signed = ask_paper(
+        "Which corporate director signed off the Future Options recommendations?", HARBOROUGH
+    )
+    assert signed.answer.startswith("Paul Wallace, Corporate Director")
+    unknown = ask_paper("What is the name of Harborough's monitoring officer?", HARBOROUGH)
+    assert unknown.abstained
+
+
+def test_who_wrote_it_is_answered_from_the_papers_own_originator_line():
+    answer = ask_paper("Who wrote the Harborough Future Options report?", HARBOROUGH)
+    # "Future Options" is capitalised like a name, but the question names it: it is not the answer.
+    assert answer.answer.startswith("Originator: Anna Graves")
+
+
+def test_report_reference_and_scanning_slips():
+    assert "HDC/FO/11" in ask_paper("What is the report number?", HARBOROUGH).answer
+    # The question writes "IiP"; the scanned paper prints "liP".
+    slip = ask_paper("What was the target share of authorities with IiP status?", HARBOROUGH)
+    assert "90%" in slip.answer
+
+
+def test_a_date_question_without_a_date_in_the_evidence_abstains():
+    answer = ask_paper("When will the Transformation Board first meet?", HARBOROUGH, picks=[4, 2])
+    assert answer.abstained and answer.suggestions

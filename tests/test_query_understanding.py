@@ -46,6 +46,22 @@ WASTE = "Which councils lead the waste management work stream in the Clyde Valle
             ["Has Harborough agreed to share a chief executive?"],
             "When was it agreed (Harborough, share chief executive)?",
         ),
+        # "How long …" is a question of its own, not a noun phrase to swap in.
+        (
+            "How long did she take to do it?",
+            ["Who carried out the external evaluation of Harborough's Future Options review?"],
+            "How long did she take to do it of Harborough's Future Options review (carried "
+            "external evaluation)?",
+        ),
+        # "the first one" after "how many stages" is the first stage; light verbs stay behind.
+        (
+            "What happens in the first one?",
+            [
+                "What is the Route Map the Leicestershire Waste Partnership wants to use?",
+                "How many stages does it have?",
+            ],
+            "What happens in the first stage (Route Map, Leicestershire Waste Partnership)?",
+        ),
         # A chain of follow-ups keeps the subject of the first question.
         (
             "and the charging one?",

@@ -231,3 +231,19 @@ def test_empty_question_and_empty_index(tmp_path):
     r = HybridRetriever(store, HashingEmbedder(), lexical_dir=tmp_path / "lex")
     assert list(r.search("anything")) == []
     assert list(r.search("   ")) == []
+
+
+def test_a_question_naming_two_papers_gets_passages_of_both(papers):
+    result = retriever(papers).search(
+        "Who are the contact officers for the Leicestershire waste report and the Bromsgrove "
+        "WETT report?"
+    )
+    docs = {h.doc_id for h in result}
+    assert BROMSGROVE in docs
+    assert any(d.startswith("leics-environment-board") for d in docs)
+
+
+def test_word_counts_behind_ranking_ignore_papers_the_user_cannot_see(papers):
+    catalog = retriever(papers).catalog()
+    assert catalog.chunk_frequency(("public",))["zephyrfield"] == 0
+    assert catalog.chunk_frequency(("public", "exempt"))["zephyrfield"] >= 1
