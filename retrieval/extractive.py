@@ -19,7 +19,7 @@ from ingest.records import Chunk
 from retrieval.catalog import Catalog
 from retrieval.quotes import MAX_QUOTE, sentence_spans, trim
 from retrieval.records import ABSTAIN_TEXT, Answer, Citation, SearchResult
-from retrieval.text import STOPWORDS, split_compounds, terms
+from retrieval.text import STOPWORDS, names_paper, split_compounds, terms
 
 MAX_ANSWER = 500
 MAX_LIST_ANSWER = 560  # a bulleted list may run a little longer than a sentence
@@ -145,7 +145,6 @@ _LEAD_IN = re.compile(
     re.I,
 )
 _INLINE_LIST = re.compile(r":-?\s+[^,;]{2,60}(?:[,;]\s*[^,;]{2,60}){2,}")
-_ITEM = re.compile(r"^\s*(?:[-*•§]|\(?[a-z0-9]{1,3}[.)])\s")
 _TITLES = frozenset({"Cllr", "Councillor", "Mr", "Mrs", "Ms", "Miss", "Dr", "Sir"})
 _ADDRESS = re.compile(r"\S+@\S+|\bwww\.\S+|https?://\S+")  # "andrew.harper@…" names no word
 _LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]+\b")
@@ -415,35 +414,27 @@ class ExtractiveAnswerer:
                 if chunk.id not in seen:
                     seen.add(chunk.id)
                     units.extend(units_of(chunk, hit.rank))
-        if q.reference and len(result):
-            for doc_id in _docs_in_order(result)[:3]:
-                for chunk in _doc_chunks(catalog, doc_id):
-                    ref = chunk.meta.report_ref if chunk.meta else ""
-                    if ref and ref in chunk.text and chunk.id not in seen:
+        papers = [_doc_chunks(catalog, d) for d in _docs_in_order(result)[:3]]
+
+        def bring_in(wanted) -> None:
+            """Passages of the top papers that a similarity search may not rank highly."""
+            for chunks in papers:
+                for chunk in chunks:
+                    if chunk.id not in seen and wanted(chunk):
                         seen.add(chunk.id)
                         units.extend(units_of(chunk, 0))
-        if q.acronym and len(result):
-            # "What does WETT stand for?": where the papers spell it out, "… Two Tier (WETT)".
-            for doc_id in _docs_in_order(result)[:3]:
-                units.extend(_definitions(q.acronym, _doc_chunks(catalog, doc_id)))
-        if q.author and len(result):
-            # "Who wrote / whom to contact": the paper's signature and contact block.
-            for doc_id in _docs_in_order(result)[:3]:
-                for chunk in _doc_chunks(catalog, doc_id):
-                    if chunk.id not in seen and _AUTHOR_TEXT.search(
-                        f"{chunk.text} {' '.join(chunk.section)}"
-                    ):
-                        seen.add(chunk.id)
-                        units.extend(units_of(chunk, 0))
-        if q.wants in ("document", "decision") and len(result):
-            # Document-level questions are answered from the paper's own purpose/summary or
-            # recommendation sections, which a similarity search may not rank highly.
+
+        if q.reference:  # "What is the report number?": the line holding the paper's reference
+            bring_in(lambda c: bool(c.meta and c.meta.report_ref and c.meta.report_ref in c.text))
+        if q.acronym:  # "What does WETT stand for?": where it is spelled out, "… Two Tier (WETT)"
+            for chunks in papers:
+                units.extend(_definitions(q.acronym, chunks))
+        if q.author:  # "Who wrote it / whom to contact": the signature and contact block
+            bring_in(lambda c: bool(_AUTHOR_TEXT.search(f"{c.text} {' '.join(c.section)}")))
+        if q.wants in ("document", "decision"):
+            # Answered from the paper's own purpose/summary or recommendation sections.
             pattern = _PURPOSE_SECTION if q.wants == "document" else _DECISION_SECTION
-            for doc_id in _docs_in_order(result)[:3]:
-                for chunk in _doc_chunks(catalog, doc_id):
-                    if chunk.id not in seen and any(pattern.search(s) for s in chunk.section):
-                        seen.add(chunk.id)
-                        units.extend(units_of(chunk, 0))
+            bring_in(lambda c: any(pattern.search(s) for s in c.section))
         return units
 
     def _score(self, unit: Unit, q: Question, idf: Idf) -> None:
@@ -786,19 +777,9 @@ def _names_several_papers(q: Question, result: SearchResult) -> bool:
         meta = hit.chunk.meta
         if meta is None:
             continue
-        own = set(terms(f"{meta.council} {meta.title}")) - _GENERIC_NAME_TERMS
-        if own & q.terms:
+        if names_paper(q.terms, meta.council, meta.title):
             named.add(meta.doc_id)
     return len(named) >= 2
-
-
-_GENERIC_NAME_TERMS = frozenset(
-    terms(
-        "council councils district borough county city board committee cabinet report review "
-        "partnership partnerships programme strategy working joint shared services service future "
-        "options improvement efficiency"
-    )
-)
 
 
 _ACRONYM_QUESTION = re.compile(

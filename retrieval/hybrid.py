@@ -26,7 +26,7 @@ from retrieval.filters import CompiledFilter, compile_filter
 from retrieval.followup import ChatRewriter, rewrite_followup
 from retrieval.lexical import Bm25Index
 from retrieval.records import Filters, Hit, SearchResult, User
-from retrieval.text import terms, words
+from retrieval.text import names_paper, terms, words
 
 log = logging.getLogger(__name__)
 
@@ -257,16 +257,6 @@ def exact_terms(query: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-# Words too common in councils' and papers' names to say which paper a question means.
-_GENERIC_NAME_WORDS = frozenset(
-    terms(
-        "council councils district borough county city board committee cabinet report reports "
-        "review partnership partnerships programme strategy working joint shared services service "
-        "future options improvement efficiency community planning next steps approach"
-    )
-)
-
-
 def _each_named_paper(fused: list, query: str, catalog: Catalog, k: int) -> list:
     """A question naming two papers ("the Leicestershire report and the Bromsgrove report")
     gets each paper's best passage into the top k, not only passages of the stronger one.
@@ -280,8 +270,7 @@ def _each_named_paper(fused: list, query: str, catalog: Catalog, k: int) -> list
         doc_id = meta.get("doc_id", "")
         if doc_id in best:
             continue
-        name = set(terms(f"{meta.get('council', '')} {meta.get('title', '')}"))
-        if (name - _GENERIC_NAME_WORDS) & asked:
+        if names_paper(asked, meta.get("council", ""), meta.get("title", "")):
             best[doc_id] = i
     if len(best) < 2:
         return fused

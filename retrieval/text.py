@@ -91,3 +91,19 @@ def _split(token: str, known) -> tuple[str, str] | None:
         if known(left) and known(right) and left not in STOPWORDS and right not in STOPWORDS:
             return left, right
     return None
+
+
+# Words too common in councils' and papers' names to say which paper a question means.
+_GENERIC_NAME_WORDS = frozenset(
+    terms(
+        "council councils district borough county city board committee cabinet report reports "
+        "review partnership partnerships programme strategy working joint shared services service "
+        "future options improvement efficiency community planning next steps approach"
+    )
+)
+
+
+def names_paper(asked: set[str], council: str, title: str) -> bool:
+    """Whether a question's terms name this paper by a distinctive word of its council or title
+    ("Bromsgrove", "Leicestershire", "Clyde"), not by words every paper shares ("council")."""
+    return bool((set(terms(f"{council} {title}")) - _GENERIC_NAME_WORDS) & asked)
