@@ -47,6 +47,7 @@ def _strip_bullet(text: str) -> str:
 _LABEL = re.compile(r"^[A-Z][\w /()&'-]{0,30}:\s+\S")  # "Originator: Anna Graves"
 
 
+_APPENDIX = re.compile(r"^(?:Appendix|Annex|Annexe)\s+[A-Z0-9]{1,3}\b")
 _DATE_LINE = re.compile(
     r"^\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9},?\s+\d{4}$|^[A-Za-z]{3,9}\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}$",
     re.I,
@@ -78,6 +79,8 @@ def _is_heading_text(text: str, numbered: bool = False) -> bool:
     text = _unemphasised(text)
     if _DATE_LINE.match(text):
         return False  # "1 February 2008" under a title dates the paper; it heads nothing
+    if _APPENDIX.match(text) and len(text) <= 100 and not text.endswith(_TERMINAL):
+        return True  # "Appendix A – Strategic Joint Working, Stage 1, Summary Plan"
     if (numbered and text.endswith((":", ".")) and len(text) <= 60) or (
         text.endswith(":") and len(text) <= 40
     ):

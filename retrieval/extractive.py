@@ -76,7 +76,7 @@ _WANTS = [
         re.compile(
             r"\b(?:what\s+(?:is|was)\s+(?:the\s+)?.{0,60}\b(?:report|paper|document|strategy)\b.{0,50}"
             r"\b(?:about|for(?=\s*\?*\s*$))|"
-            r"purpose\s+of|summar(?:y|ise|ize)|overview\s+of|what\s+does\s+the\s+.{0,40}(?:report|paper)"
+            r"purpose\s+of|summar(?:ise|ize)\b|\bsummary\s+of\b|overview\s+of|what\s+does\s+the\s+.{0,40}(?:report|paper)"
             r"\s+(?:say|cover|propose))\b",
             re.I,
         ),
@@ -375,7 +375,7 @@ class ExtractiveAnswerer:
     ) -> list[Unit]:
         """The units that answer one question, or none when the evidence does not."""
         ranked = self._ranked(q, candidates, catalog, idf)
-        if not ranked or self._unanswerable(q, ranked[0], idf):
+        if not ranked or self._unanswerable(q, ranked, idf):
             return []
         return self._select(q, ranked, catalog, idf)
 
@@ -570,8 +570,11 @@ class ExtractiveAnswerer:
             return []
         return [typed, *(u for u in ranked if u is not typed)]
 
-    def _unanswerable(self, q: Question, best: Unit, idf: Idf) -> bool:
-        if best.coverage < self.min_coverage:
+    def _unanswerable(self, q: Question, ranked: list[Unit], idf: Idf) -> bool:
+        # Enough of the question must be covered by one of the leading passages (the best by
+        # score may be a short line that another, nearly as good, explains).
+        leading = [u for u in ranked[:5] if u.score >= 0.9 * ranked[0].score]
+        if max(u.coverage for u in leading) < self.min_coverage:
             return True
         # A named thing the papers never mention ("Bristol", "HS2") cannot be answered here.
         named = {_as_written(t, idf.known) for t in _named_terms(q.text)}
@@ -666,7 +669,9 @@ class ExtractiveAnswerer:
             span = (unit.start, unit.end)
             return _render_row(chunk.text[unit.start : unit.end], chunk.lead, q), span
         if unit.is_row:
-            return re.sub(r"\s*\t+\s*", ", ", unit.text.strip()), (unit.start, unit.end)
+            # Cells holding only marks (a timetable's "■") say nothing in a sentence.
+            cells = [c for c in _cells(unit.text) if re.search(r"\w", c)]
+            return ", ".join(cells), (unit.start, unit.end)
         role = _role_line_after(unit) if q.person else None
         if role is not None:
             # A signature: "Paul Wallace" / "Corporate Director" reads "Paul Wallace, Corporate Director".
