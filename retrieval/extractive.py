@@ -211,13 +211,14 @@ class Question:
     reference: bool = False  # asks for a paper's report number or reference
     money: bool = False  # asks for an amount of money
     author: bool = False  # asks who wrote, signed or is the contact for a paper
+    alternatives: dict[str, frozenset[str]] = field(default_factory=dict)  # term → same meaning
 
     @classmethod
     def parse(cls, text: str, known=None) -> Question:
         wants = next((kind for kind, pattern in _WANTS if pattern.search(text)), "what")
         if wants == "number" and _REFERENCE_ASKED.search(text):
             wants = "what"  # a report number is a reference, not a quantity
-        found = _with_synonyms([t for t in terms(text) if t not in QUESTION_FILLER])
+        found = [t for t in terms(text) if t not in QUESTION_FILLER]
         if known:
             found = [_as_written(t, known) for t in found]
         return cls(
@@ -226,6 +227,7 @@ class Question:
             wants=wants,
             is_list=bool(_LIST.search(text)),
             cross=bool(_CROSS.search(text)),
+            alternatives=_alternatives(text),
             person=wants == "who"
             and bool(_PERSON_ASKED.search(text))
             and not _ORGANISATION_ASKED.search(text),
@@ -446,12 +448,16 @@ class ExtractiveAnswerer:
         # Words naming the paper ("Harborough", "Bromsgrove Cabinet") are satisfied by any passage
         # of that paper. The rest of the paragraph, the table header or list lead-in and the
         # section say what a sentence is about; they count half.
+        own = set(own)
         if chunk.meta:
-            own = own | idf.expand(
-                terms(f"{chunk.meta.council} {chunk.meta.body} {chunk.meta.title}")
-            )
+            own |= idf.expand(terms(f"{chunk.meta.council} {chunk.meta.body} {chunk.meta.title}"))
         about = f"{chunk.text}\n{chunk.lead}\n{' '.join(chunk.section)}"
         context = idf.expand(terms(about))
+        for term, same in q.alternatives.items():
+            if same & own:
+                own.add(term)  # "set up" is met by "establishment", "CEO" by "chief executive"
+            elif same & context:
+                context.add(term)
         total = sum(idf(t) for t in q.terms) or 1.0
         matched_own = q.terms & own
         matched_ctx = (q.terms & context) - own
@@ -718,11 +724,27 @@ _PART_SPLIT = re.compile(
 
 
 # Abbreviations committee papers use interchangeably with the words they stand for.
-_SYNONYMS = [
-    (("ceo",), ("chief", "executive")),
-    (("cllr",), ("councillor",)),
+# Words committee papers use for the same thing: a question's word is met by any of them. Each
+# entry: a pattern of the question and, for each of its terms, the words that also meet it.
+_SAME_MEANING = [
+    (re.compile(r"\bchief\s+executives?\b", re.I), {"chief": "ceo", "executive": "ceo"}),
+    (re.compile(r"\bceos?\b", re.I), {"ceo": "chief executive"}),
+    (re.compile(r"\bcllr\b", re.I), {"cllr": "councillor"}),
+    (re.compile(r"\bset(?:ting)?\s+up\b", re.I), {"set": "establish establishment create"}),
+    (re.compile(r"\bbody\b", re.I), {"body": "board committee panel group"}),
+    (re.compile(r"\bmembers\b", re.I), {"members": "councillors"}),
 ]
-_SYNONYMS = [(tuple(terms(" ".join(a))), tuple(terms(" ".join(b)))) for a, b in _SYNONYMS]
+
+
+def _alternatives(question: str) -> dict[str, frozenset[str]]:
+    """For each term of the question that has other words of the same meaning, those words."""
+    out: dict[str, frozenset[str]] = {}
+    for pattern, words_for in _SAME_MEANING:
+        if pattern.search(question):
+            for word, others in words_for.items():
+                for term in terms(word):
+                    out[term] = out.get(term, frozenset()) | frozenset(terms(others))
+    return out
 
 
 _OCR_CONFUSIONS = (("i", "l"), ("l", "i"), ("1", "l"), ("l", "1"), ("0", "o"), ("o", "0"))
@@ -740,18 +762,6 @@ def _as_written(term: str, known) -> str:
                 if known(variant):
                     return variant
     return term
-
-
-def _with_synonyms(found: list[str]) -> list[str]:
-    """ "sharing a chief executive" also looks for "CEO", and the other way round."""
-    present = set(found)
-    out = list(found)
-    for short, long in _SYNONYMS:
-        if set(short) <= present:
-            out.extend(long)
-        elif set(long) <= present:
-            out.extend(short)
-    return list(dict.fromkeys(out))
 
 
 def question_parts(question: str) -> list[str]:
