@@ -118,3 +118,23 @@ def _before_next(year: str, month: str | None) -> str:
         number = _MONTHS[month.lower().rstrip(".")]
         return f"{y + 1}-01-01" if number == 12 else f"{y}-{number + 1:02d}-01"
     return f"{y + 1}-01-01"
+
+
+_DAY_DATE = re.compile(
+    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH}),?\s+(?P<year>{_YEAR})\b|"
+    rf"\b(?P<month2>{_MONTH})\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year2>{_YEAR})\b",
+    re.I,
+)
+
+
+def full_dates(text: str) -> list[str]:
+    """Each day named in full ("12 March 2010", "March 12, 2010") as yyyy-mm-dd."""
+    out = []
+    for m in _DAY_DATE.finditer(text):
+        day = m.group("day") or m.group("day2")
+        month = m.group("month") or m.group("month2")
+        year = m.group("year") or m.group("year2")
+        number = _MONTHS[month.lower().rstrip(".")]
+        if 1 <= int(day) <= calendar.monthrange(int(year), number)[1]:
+            out.append(f"{year}-{number:02d}-{int(day):02d}")
+    return out

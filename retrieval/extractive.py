@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from ingest.records import Chunk
 from retrieval.catalog import Catalog
+from retrieval.dates import full_dates
 from retrieval.quotes import MAX_QUOTE, sentence_spans, trim
 from retrieval.records import ABSTAIN_TEXT, Answer, Citation, SearchResult
 from retrieval.text import STOPWORDS, names_paper, split_compounds, terms
@@ -582,6 +583,10 @@ class ExtractiveAnswerer:
         leading = [u for u in ranked[:5] if u.score >= 0.9 * ranked[0].score]
         if max(u.coverage for u in leading) < self.min_coverage:
             return True
+        if _after_the_papers(q, leading):
+            return True
+        if _MEASURE_ASKED.search(q.text) and not any(_measured(q, u) for u in leading):
+            return True
         # A named thing the papers never mention ("Bristol", "HS2") cannot be answered here.
         named = {_as_written(t, idf.known) for t in _named_terms(q.text)}
         return any(not idf.known(t) for t in named)
@@ -782,6 +787,45 @@ def _named_words(text: str) -> list[str]:
 
 def _fresh(unit: Unit) -> Unit:
     return Unit(unit.chunk, unit.start, unit.end, unit.rank, following=unit.following)
+
+
+_PAST_OUTCOME = re.compile(
+    r"\b(?:was|were)\s+(?:agreed|decided|resolved|approved|said|discussed)|\bdid\b|\bhappened\b|"
+    r"\btook\s+place\b|\bvoted\b|\boutcome\b",
+    re.I,
+)
+
+
+def _after_the_papers(q: Question, leading: list[Unit]) -> bool:
+    """ "What was agreed at the meeting on 12 March 2010?" when the papers date from February
+    2010: they can only announce that meeting, not report what it decided."""
+    asked = full_dates(q.text)
+    if not asked or not _PAST_OUTCOME.search(q.text):
+        return False
+    dates = [u.chunk.meta.date for u in leading if u.chunk.meta and u.chunk.meta.date]
+    return bool(dates) and all(d < min(asked) for d in dates)
+
+
+# "What is the population of …?": a figure only counts if it is the population's.
+_MEASURE_ASKED = re.compile(
+    r"\b(?:population|salary|salaries|turnout|wage|income|recycling\s+rate|band\s+d)\b", re.I
+)
+
+
+_PARAGRAPH_LABEL = re.compile(r"^\d{1,2}(?:\.\d{1,3}){1,3}\.?$")
+
+
+def _measured(q: Question, unit: Unit) -> bool:
+    """A number within a few words of the measure the question asks for."""
+    measure = _MEASURE_ASKED.search(q.text).group(0).split()[-1].lower()
+    tokens = unit.text.lower().split()
+    places = [i for i, t in enumerate(tokens) if t.startswith(measure[:6])]
+    numbers = [
+        i
+        for i, t in enumerate(tokens)
+        if re.search(r"\d", t) and not (i < 2 and _PARAGRAPH_LABEL.match(t))  # "4.6.5 Population"
+    ]
+    return any(abs(i - j) <= 6 for i in places for j in numbers)
 
 
 def _names_several_papers(q: Question, result: SearchResult) -> bool:

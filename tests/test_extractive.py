@@ -309,3 +309,39 @@ def test_report_reference_and_scanning_slips():
 def test_a_date_question_without_a_date_in_the_evidence_abstains():
     answer = ask_paper("When will the Transformation Board first meet?", HARBOROUGH, picks=[4, 2])
     assert answer.abstained and answer.suggestions
+
+
+def test_words_of_the_same_meaning_meet_the_question():
+    answer = ask_paper("What new body will Harborough set up?", HARBOROUGH)
+    assert "Transformation Board" in answer.answer and answer.citations[0].paragraph == "2.7"
+
+
+def test_an_outcome_of_a_meeting_after_the_papers_is_not_in_them():
+    answer = ask_paper(
+        "What was agreed at the Transformation Board meeting on 5 January 2012?", HARBOROUGH
+    )
+    assert answer.abstained  # the paper (31 October 2011) can only say the board was proposed
+
+
+def test_a_measure_needs_its_own_figure():
+    growth = paper(
+        HARB,
+        (
+            "4.6.5 Population growth is expected to be faster than in many urban areas over the "
+            "next 10-20 years.",
+            "paragraph",
+            ("4.6.5",),
+            ("4. PROFILE",),
+        ),
+    )
+    assert ask_paper("What is the population of Harborough district?", growth).abstained
+    counted = paper(
+        HARB,
+        (
+            "4.6.1 Harborough district has a population of 85,000 people.",
+            "paragraph",
+            ("4.6.1",),
+            ("4. PROFILE",),
+        ),
+    )
+    assert "85,000" in ask_paper("What is the population of Harborough district?", counted).answer
