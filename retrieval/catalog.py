@@ -34,6 +34,7 @@ class Catalog:
     index_of: dict[str, int] = field(default_factory=dict)
     by_position: dict[tuple[str, int], int] = field(default_factory=dict)
     _frequencies: dict[tuple[str, ...], Counter[str]] = field(default_factory=dict, repr=False)
+    _ranges: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         self.index_of = {c.id: i for i, c in enumerate(self.chunks)}
@@ -59,6 +60,15 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    def positions_of(self, doc_id: str) -> range:
+        """Catalog positions of one paper's chunks, in reading order (chunks are sorted so)."""
+        if not self._ranges:
+            for i, chunk in enumerate(self.chunks):
+                first, _ = self._ranges.get(chunk.doc_id, (i, i))
+                self._ranges[chunk.doc_id] = (first, i + 1)
+        first, end = self._ranges.get(doc_id, (0, 0))
+        return range(first, end)
 
     def chunk_frequency(self, access: tuple[str, ...]) -> Counter[str]:
         """In how many chunks each word occurs, over the chunks of these access levels only

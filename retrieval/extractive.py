@@ -18,6 +18,16 @@ from dataclasses import dataclass, field, replace
 from ingest.records import Chunk
 from retrieval.catalog import Catalog
 from retrieval.dates import full_dates
+from retrieval.intent import (
+    DECISION_SECTION,
+    PURPOSE,
+    PURPOSE_SECTION,
+    acronym_asked,
+    alternatives,
+    asks_reference,
+    definitions,
+    question_kind,
+)
 from retrieval.quotes import MAX_QUOTE, sentence_spans, trim
 from retrieval.records import ABSTAIN_TEXT, Answer, Citation, SearchResult
 from retrieval.text import STOPWORDS, names_paper, split_compounds, terms
@@ -71,54 +81,6 @@ DECISION = re.compile(
     re.IGNORECASE,
 )
 
-_WANTS = [
-    (
-        "document",
-        re.compile(
-            r"\b(?:what\s+(?:is|was)\s+(?:the\s+)?.{0,60}\b(?:report|paper|document|strategy)\b.{0,50}"
-            r"\b(?:about|for(?=\s*\?*\s*$))|"
-            r"purpose\s+of|summar(?:ise|ize)\b|\bsummary\s+of\b|overview\s+of|what\s+does\s+the\s+.{0,40}(?:report|paper)"
-            r"\s+(?:say|cover|propose))\b",
-            re.I,
-        ),
-    ),
-    (
-        "when",
-        re.compile(
-            r"^\s*(?:and\s+)?when\b|\bwhat\s+(?:date|year|month|day|time)\b|\b(?:its|the)\s+date\b|"
-            r"\bwhich\s+(?:date|year|month)"
-            r"\b|\bby\s+when\b|\bhow\s+soon\b|\btimescale|\bdeadline\b",
-            re.I,
-        ),
-    ),
-    (
-        "number",
-        re.compile(
-            r"\bhow\s+(?:many|much|long|big)\b|\b(?:what|which)\s+(?:\S+\s+){0,6}?(?:cost|amount|"
-            r"value|budget|savings?|figure|total|percentage|sum|price|population|salary|rate|"
-            r"proportion|speed|number|share)\b|£",
-            re.I,
-        ),
-    ),
-    (
-        "who",
-        re.compile(
-            r"^\s*(?:and\s+)?who\b|\bwhom\b|\bwhose\b|\bwhich\s+(?:councils?|authorit\w+|officers?|"
-            r"organisations?|compan\w+|bod(?:y|ies)|partners?|consultan\w+|firms?|contractors?|"
-            r"person|people|members?|"
-            r"districts?|group)\b|\bwhich\s+(?:\w+\s+){0,2}(?:director|officer|manager|executive|"
-            r"councillor|chair\w*|leader)\b|\bcontact\s+officer\b|\bname\s+of\b",
-            re.I,
-        ),
-    ),
-    (
-        "decision",
-        re.compile(
-            r"\b(?:recommend\w*|decid\w*|decision|resol\w+|agree[ds]?|approv\w+|endors\w+|asked\s+to)\b",
-            re.I,
-        ),
-    ),
-]
 _LIST = re.compile(
     r"\b(?:list|name\s+the|what\s+(?:are|were)\s+the|which\s+\w+\s+(?:\w+\s+)?which|all\s+the|"
     r"(?:what|which)\s+(?!(?:do|does|did|is|are|was|were|has|have|the)\b)(?:\w+\s+){0,3}?\w+s\s+"
@@ -174,7 +136,6 @@ _ORGANISATION_ASKED = re.compile(
     r"compan\w+|partners\w*|districts?|partnerships?|committees?)\b",
     re.I,
 )
-_REFERENCE_ASKED = re.compile(r"\breport\s+(?:number|no\b|ref)|\breference\b", re.I)
 _COMPANY_ASKED = re.compile(r"\b(?:firm|company|companies|consultan\w+|contractor)s?\b", re.I)
 _COMPANY = re.compile(
     r"\b[A-Z][\w&-]*(?:\s+[A-Z][\w&-]*)*\s+(?:Ltd|Limited|plc|PLC|LLP|Consulting|Consultants|"
@@ -188,13 +149,6 @@ _AUTHOR_TEXT = re.compile(
     r"director)\b|\bname\s*:",
     re.I,
 )
-_PURPOSE = re.compile(
-    r"\b(?:purpose\s+of\s+this\s+(?:report|paper)|this\s+(?:report|paper)\s+(?:outlines|sets\s+out|"
-    r"provides|seeks|updates|asks|summarises|describes)|(?:report|paper)\s+is\s+to\b)",
-    re.I,
-)
-_PURPOSE_SECTION = re.compile(r"purpose|summary|introduction|overview|conclusion", re.I)
-_DECISION_SECTION = re.compile(r"recommend|decision|resolution|resolved|conclusion", re.I)
 _CELL_SPLIT = re.compile(r"\t+")
 
 
@@ -216,9 +170,7 @@ class Question:
 
     @classmethod
     def parse(cls, text: str, known=None) -> Question:
-        wants = next((kind for kind, pattern in _WANTS if pattern.search(text)), "what")
-        if wants == "number" and _REFERENCE_ASKED.search(text):
-            wants = "what"  # a report number is a reference, not a quantity
+        wants = question_kind(text)
         found = [t for t in terms(text) if t not in QUESTION_FILLER]
         if known:
             found = [_as_written(t, known) for t in found]
@@ -228,13 +180,13 @@ class Question:
             wants=wants,
             is_list=bool(_LIST.search(text)),
             cross=bool(_CROSS.search(text)),
-            alternatives=_alternatives(text),
+            alternatives=alternatives(text),
             person=wants == "who"
             and bool(_PERSON_ASKED.search(text))
             and not _ORGANISATION_ASKED.search(text),
             money=wants == "number" and bool(_MONEY_ASKED.search(text)),
-            acronym=_acronym_asked(text),
-            reference=bool(_REFERENCE_ASKED.search(text)),
+            acronym=acronym_asked(text),
+            reference=asks_reference(text),
             author=wants == "who" and bool(_AUTHOR.search(text)),
         )
 
@@ -436,7 +388,7 @@ class ExtractiveAnswerer:
             bring_in(lambda c: bool(_AUTHOR_TEXT.search(f"{c.text} {' '.join(c.section)}")))
         if q.wants in ("document", "decision"):
             # Answered from the paper's own purpose/summary or recommendation sections.
-            pattern = _PURPOSE_SECTION if q.wants == "document" else _DECISION_SECTION
+            pattern = PURPOSE_SECTION if q.wants == "document" else DECISION_SECTION
             bring_in(lambda c: any(pattern.search(s) for s in c.section))
         return units
 
@@ -482,13 +434,13 @@ class ExtractiveAnswerer:
             bonus += 0.15 if _entities(text) else -0.1
         elif q.wants == "decision":
             bonus += 0.2 if DECISION.search(text) else 0.0
-            if any(_DECISION_SECTION.search(s) for s in unit.chunk.section):
+            if any(DECISION_SECTION.search(s) for s in unit.chunk.section):
                 bonus += 0.15
         elif q.wants == "document":
             # A paper is best described by its own statement of purpose or its summary.
-            if _PURPOSE.search(text):
+            if PURPOSE.search(text):
                 bonus += 0.4
-            elif any(_PURPOSE_SECTION.search(s) for s in unit.chunk.section):
+            elif any(PURPOSE_SECTION.search(s) for s in unit.chunk.section):
                 bonus += 0.3
         if unit.is_row and unit.chunk.lead:
             bonus += 0.05  # a table row answers with exactly the cells asked for
@@ -510,6 +462,12 @@ class ExtractiveAnswerer:
 
     def _select(self, q: Question, ranked: list[Unit], catalog: Catalog, idf: Idf) -> list[Unit]:
         best = ranked[0]
+        if q.wants == "document" and any(PURPOSE_SECTION.search(s) for s in best.chunk.section):
+            # "What is the report about?": the purpose section's opening and its "this report
+            # sets out …" sentence, in reading order.
+            opening = _section_opening(best, catalog)
+            if opening is not None and not _overlaps(opening, best):
+                return sorted([opening, best], key=lambda u: (u.chunk.position, u.start))
         if best.expansion:
             # "What is iESE?": what it stands for, then the passage that says what it is.
             if _asks_expansion(q):
@@ -729,29 +687,6 @@ _PART_SPLIT = re.compile(
 
 
 # Abbreviations committee papers use interchangeably with the words they stand for.
-# Words committee papers use for the same thing: a question's word is met by any of them. Each
-# entry: a pattern of the question and, for each of its terms, the words that also meet it.
-_SAME_MEANING = [
-    (re.compile(r"\bchief\s+executives?\b", re.I), {"chief": "ceo", "executive": "ceo"}),
-    (re.compile(r"\bceos?\b", re.I), {"ceo": "chief executive"}),
-    (re.compile(r"\bcllr\b", re.I), {"cllr": "councillor"}),
-    (re.compile(r"\bset(?:ting)?\s+up\b", re.I), {"set": "establish establishment create"}),
-    (re.compile(r"\bbody\b", re.I), {"body": "board committee panel group"}),
-    (re.compile(r"\bmembers\b", re.I), {"members": "councillors"}),
-]
-
-
-def _alternatives(question: str) -> dict[str, frozenset[str]]:
-    """For each term of the question that has other words of the same meaning, those words."""
-    out: dict[str, frozenset[str]] = {}
-    for pattern, words_for in _SAME_MEANING:
-        if pattern.search(question):
-            for word, others in words_for.items():
-                for term in terms(word):
-                    out[term] = out.get(term, frozenset()) | frozenset(terms(others))
-    return out
-
-
 _OCR_CONFUSIONS = (("i", "l"), ("l", "i"), ("1", "l"), ("l", "1"), ("0", "o"), ("o", "0"))
 
 
@@ -841,52 +776,31 @@ def _names_several_papers(q: Question, result: SearchResult) -> bool:
     return len(named) >= 2
 
 
-_ACRONYM_QUESTION = re.compile(
-    r"\b(?i:what|who)\s+(?i:does|do|is|are|was|were)\s+(?i:the\s+|an?\s+)?"
-    r"(?P<a>[A-Za-z]*[A-Z][A-Za-z]*)(?:\s+(?i:stand\s+for|mean|in\b.*)|\s*\??\s*$)|"
-    r"\b(?i:meaning\s+of)\s+(?P<b>[A-Za-z]*[A-Z]\w*)",
-)
-
-
 def _asks_expansion(q: Question) -> bool:
     """ "What does WETT stand for?" wants the words only; "What is iESE?" wants the passage."""
     return bool(re.search(r"\bstands?\s+for\b|\bmeans?\b|\bmeaning\b", q.text, re.I))
 
 
-def _acronym_asked(question: str) -> str:
-    """ "What does WETT stand for?" → "WETT"; "What is iESE?" → "iESE"; else ""."""
-    m = _ACRONYM_QUESTION.search(question)
-    word = (m.group("a") or m.group("b")) if m else ""
-    return word if sum(c.isupper() for c in word) >= 2 else ""
-
-
 def _definitions(acronym: str, chunks: list[Chunk]) -> list[Unit]:
     """Sentences that spell the acronym out: "Improvement and Efficiency South East (iESE)"."""
-    pattern = re.compile(
-        rf"(?P<x>(?:[A-Z][\w’']*[ -](?:(?:and|of|for|the|&)[ -])?){{1,8}})\(\s*{re.escape(acronym)}\s*\)"
-    )
-    initials = acronym.lower()
     found = []
     for chunk in chunks:
-        for m in pattern.finditer(chunk.text):
-            words = m.group("x").split()
-            # Keep the shortest tail of capitalised words whose initials spell the acronym.
-            for i in range(len(words)):
-                if not words[i][0].isupper():
-                    continue
-                tail = [w for w in words[i:] if w[0].isupper()]
-                if "".join(w[0].lower() for w in tail).startswith(initials[: len(tail)]) and len(
-                    tail
-                ) >= min(len(initials), 2):
-                    expansion = " ".join(words[i:])
-                    break
-            else:
-                continue
+        for offset, expansion in definitions(acronym, chunk.text):
             for start, end in sentence_spans(chunk.text):
-                if start <= m.start() < end:
+                if start <= offset < end:
                     found.append(Unit(chunk, start, end, 0, expansion=expansion))
                     break
     return found
+
+
+def _section_opening(unit: Unit, catalog: Catalog) -> Unit | None:
+    """The first sentence of the section a unit is in (the section's first chunk)."""
+    chunk = unit.chunk
+    step = catalog.neighbour(chunk, -1)
+    while step is not None and step.section == chunk.section:
+        chunk, step = step, catalog.neighbour(step, -1)
+    spans = [(s, e) for s, e in sentence_spans(chunk.text) if e - s > 3]
+    return Unit(chunk, *spans[0], unit.rank) if spans else None
 
 
 def _lead_in_chunks(chunk: Chunk, catalog: Catalog) -> list[Chunk]:

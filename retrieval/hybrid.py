@@ -24,6 +24,15 @@ from retrieval.catalog import Catalog, store_fingerprint
 from retrieval.dates import TimeConstraint, parse_time
 from retrieval.filters import CompiledFilter, compile_filter
 from retrieval.followup import ChatRewriter, rewrite_followup
+from retrieval.intent import (
+    DECISION_SECTION,
+    PURPOSE,
+    PURPOSE_SECTION,
+    RECOMMENDATION_SECTION,
+    acronym_asked,
+    definitions,
+    question_kind,
+)
 from retrieval.lexical import Bm25Index
 from retrieval.records import Filters, Hit, SearchResult, User
 from retrieval.text import names_paper, terms, words
@@ -173,7 +182,10 @@ class HybridRetriever:
             fused = self._favour_exact(fused, exact, catalog, (user or User()).access_levels)
         if recency:
             fused = _newest_first(fused, catalog)
-        fused = _each_named_paper(fused, query, catalog, k)
+        if self.mode == "hybrid":
+            # Query understanding: the single-search modes stay plain for comparison.
+            fused = _each_named_paper(fused, query, catalog, k)
+            fused = _section_asked_for(fused, query, catalog, compiled)
         return assemble(fused, catalog, k)
 
     def _dense(
@@ -277,6 +289,50 @@ def _each_named_paper(fused: list, query: str, catalog: Catalog, k: int) -> list
     lifted = sorted(best.values())
     first = [fused[i] for i in lifted]
     return first + [f for i, f in enumerate(fused) if i not in set(lifted)]
+
+
+def _section_asked_for(fused: list, query: str, catalog: Catalog, compiled: CompiledFilter) -> list:
+    """Bring forward the passage a kind of question is answered from, which similarity alone
+    ranks low: "What is the X report about?" → the paper's statement of purpose; "What did the
+    board recommend?" → its recommendations; "What does WETT stand for?" → where it is spelled out.
+
+    Only the leading papers are looked at, and only passages the filters and access rule allow.
+    """
+    if not fused:
+        return fused
+    papers = list(dict.fromkeys(catalog.metadatas[f[0]]["doc_id"] for f in fused))[:3]
+    acronym = acronym_asked(query)
+    kind = question_kind(query)
+    if acronym:
+        wanted, place = [lambda c: any(definitions(acronym, c.text))], 0
+    elif kind == "document":
+        papers = papers[:1]
+        wanted, place = (
+            [
+                lambda c: bool(PURPOSE.search(c.text)),
+                lambda c: any(PURPOSE_SECTION.search(s) for s in c.section),
+            ],
+            0,
+        )
+    elif kind == "decision":
+        papers = papers[:1]
+        wanted, place = (
+            [
+                lambda c: any(RECOMMENDATION_SECTION.search(s) for s in c.section),
+                lambda c: any(DECISION_SECTION.search(s) for s in c.section),
+            ],
+            1,
+        )
+    else:
+        return fused
+    for test in wanted:  # the most telling passage first, then the section that holds it
+        for doc_id in papers:
+            for pos in catalog.positions_of(doc_id):
+                if test(catalog.chunks[pos]) and compiled.matches(catalog.metadatas[pos]):
+                    rest = [f for f in fused if f[0] != pos]
+                    lifted = (pos, fused[0][1], None, None)
+                    return [*rest[:place], lifted, *rest[place:]]
+    return fused
 
 
 def _with_time(filters: Filters, time: TimeConstraint) -> Filters:

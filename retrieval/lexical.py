@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from ingest.records import Chunk
+from retrieval.intent import alternatives
 from retrieval.text import split_compounds, terms
 
 log = logging.getLogger(__name__)
@@ -117,8 +118,11 @@ class Bm25Index:
         if not self.ids:
             return []
         vocab = self._model.vocab_dict
+        asked = terms(query)
+        # Words of the same meaning ("took part" → "participating") widen the net.
+        asked += [w for same in alternatives(query).values() for w in sorted(same)]
         query_ids = self._model.get_tokens_ids(
-            split_compounds(terms(query), vocab.__contains__, keep=True)
+            split_compounds(list(dict.fromkeys(asked)), vocab.__contains__, keep=True)
         )
         if not query_ids:
             return []
