@@ -27,6 +27,7 @@ from retrieval.intent import (
     asks_reference,
     definitions,
     question_kind,
+    question_parts,
 )
 from retrieval.quotes import MAX_QUOTE, sentence_spans, trim
 from retrieval.records import ABSTAIN_TEXT, Answer, Citation, SearchResult
@@ -679,14 +680,6 @@ class ExtractiveAnswerer:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-_PART_SPLIT = re.compile(
-    r"(?:,|;)?\s+and\s+(?=(?:how|what|which|who|whom|when|where|whose|is|are|was|were|does|did|"
-    r"has|have)\b)|;\s+",
-    re.I,
-)
-
-
-# Abbreviations committee papers use interchangeably with the words they stand for.
 _OCR_CONFUSIONS = (("i", "l"), ("l", "i"), ("1", "l"), ("l", "1"), ("0", "o"), ("o", "0"))
 
 
@@ -702,22 +695,6 @@ def _as_written(term: str, known) -> str:
                 if known(variant):
                     return variant
     return term
-
-
-def question_parts(question: str) -> list[str]:
-    """A question asking two things split in two ("…, and how many members would it have?");
-    a part that only makes sense with the first borrows the first part's named words."""
-    pieces = [p.strip(" ,;?") for p in _PART_SPLIT.split(question) if p.strip(" ,;?")]
-    if len(pieces) < 2:
-        return [question]
-    named = " ".join(_named_words(pieces[0]))
-    return [pieces[0] + "?"] + [f"{p} ({named})?" if named else f"{p}?" for p in pieces[1:]]
-
-
-def _named_words(text: str) -> list[str]:
-    """Capitalised words past the first: the places, bodies and papers a question names."""
-    tokens = re.findall(r"[A-Za-z][\w'’&-]*", text)
-    return [t for t in tokens[1:] if t[0].isupper() and t.lower() not in STOPWORDS]
 
 
 def _fresh(unit: Unit) -> Unit:

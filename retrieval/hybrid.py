@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from retrieval.intent import (
     acronym_asked,
     definitions,
     question_kind,
+    question_parts,
 )
 from retrieval.lexical import Bm25Index
 from retrieval.records import Filters, Hit, SearchResult, User
@@ -174,12 +176,11 @@ class HybridRetriever:
             if notes is not None:
                 notes.extend(compiled.unmatched)
             return []
-        dense = self._dense(query, compiled, catalog) if self.mode != "lexical" else []
-        lexical = self._lexical_search(query, compiled, catalog) if self.mode != "dense" else []
-        fused = self._fuse(dense, lexical)
-        exact = exact_terms(query)
-        if exact and self.mode == "hybrid":
-            fused = self._favour_exact(fused, exact, catalog, (user or User()).access_levels)
+        access = (user or User()).access_levels
+        parts = question_parts(query) if self.mode == "hybrid" else [query]
+        # "Which sub-region is Harborough in, and who evaluated its review?": each part is
+        # searched on its own and the rankings interleaved, so both get their evidence.
+        fused = _interleave([self._fused(part, compiled, catalog, access) for part in parts])
         if recency:
             fused = _newest_first(fused, catalog)
         if self.mode == "hybrid":
@@ -187,6 +188,18 @@ class HybridRetriever:
             fused = _each_named_paper(fused, query, catalog, k)
             fused = _section_asked_for(fused, query, catalog, compiled)
         return assemble(fused, catalog, k)
+
+    def _fused(
+        self, query: str, compiled: CompiledFilter, catalog: Catalog, access: tuple[str, ...]
+    ) -> list:
+        """One question's candidates from the searches of this mode, fused."""
+        dense = self._dense(query, compiled, catalog) if self.mode != "lexical" else []
+        lexical = self._lexical_search(query, compiled, catalog) if self.mode != "dense" else []
+        fused = self._fuse(dense, lexical)
+        exact = exact_terms(query)
+        if exact and self.mode == "hybrid":
+            fused = self._favour_exact(fused, exact, catalog, access)
+        return fused
 
     def _dense(
         self, query: str, compiled: CompiledFilter, catalog: Catalog
@@ -267,6 +280,20 @@ def exact_terms(query: str) -> list[str]:
     for match in _EXACT.finditer(query):
         found.extend(words(match.group(0)))
     return list(dict.fromkeys(found))
+
+
+def _interleave(rankings: list[list]) -> list:
+    """Several rankings merged turn by turn (first of each, then second of each …), each
+    candidate kept once at its best place."""
+    if len(rankings) == 1:
+        return rankings[0]
+    out, seen = [], set()
+    for row in zip_longest(*rankings):
+        for item in row:
+            if item is not None and item[0] not in seen:
+                seen.add(item[0])
+                out.append(item)
+    return out
 
 
 def _each_named_paper(fused: list, query: str, catalog: Catalog, k: int) -> list:

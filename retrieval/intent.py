@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from retrieval.text import terms
+from retrieval.text import STOPWORDS, terms
 
 # (kind, pattern) in order of precedence: the first that matches names the kind.
 WANTS = [
@@ -131,6 +131,7 @@ _SAME_MEANING = [
     (re.compile(r"\bbody\b", re.I), {"body": "board committee panel group"}),
     (re.compile(r"\bmembers\b", re.I), {"members": "councillors"}),
     (re.compile(r"\b(?:took|take|taking)\s+part\b", re.I), {"part": "participate participating"}),
+    (re.compile(r"\bco-?lead", re.I), {"co": "joint"}),
 ]
 
 
@@ -143,3 +144,26 @@ def alternatives(question: str) -> dict[str, frozenset[str]]:
                 for term in terms(word):
                     out[term] = out.get(term, frozenset()) | frozenset(terms(others))
     return out
+
+
+_PART_SPLIT = re.compile(
+    r"(?:,|;)?\s+and\s+(?=(?:how|what|which|who|whom|when|where|whose|is|are|was|were|does|did|"
+    r"has|have)\b)|;\s+",
+    re.I,
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """A question asking two things split in two ("…, and how many members would it have?");
+    a part that only makes sense with the first borrows the first part's named words."""
+    pieces = [p.strip(" ,;?") for p in _PART_SPLIT.split(question) if p.strip(" ,;?")]
+    if len(pieces) < 2:
+        return [question]
+    named = " ".join(_named_words(pieces[0]))
+    return [pieces[0] + "?"] + [f"{p} ({named})?" if named else f"{p}?" for p in pieces[1:]]
+
+
+def _named_words(text: str) -> list[str]:
+    """Capitalised words past the first: the places, bodies and papers a question names."""
+    tokens = re.findall(r"[A-Za-z][\w'’&-]*", text)
+    return [t for t in tokens[1:] if t[0].isupper() and t.lower() not in STOPWORDS]
