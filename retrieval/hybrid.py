@@ -185,7 +185,7 @@ class HybridRetriever:
             fused = _newest_first(fused, catalog)
         if self.mode == "hybrid":
             # Query understanding: the single-search modes stay plain for comparison.
-            fused = _each_named_paper(fused, query, catalog, k)
+            fused = _each_named_paper(fused, query, catalog)
             fused = _section_asked_for(fused, query, catalog, compiled)
         return assemble(fused, catalog, k)
 
@@ -296,26 +296,23 @@ def _interleave(rankings: list[list]) -> list:
     return out
 
 
-def _each_named_paper(fused: list, query: str, catalog: Catalog, k: int) -> list:
+def _each_named_paper(fused: list, query: str, catalog: Catalog) -> list:
     """A question naming two papers ("the Leicestershire report and the Bromsgrove report")
-    gets each paper's best passage into the top k, not only passages of the stronger one.
+    gets passages of each in turn, not only passages of the stronger one.
 
     Only papers among the candidates count, so filters and the access rule still hold.
     """
     asked = set(terms(query))
-    best: dict[str, int] = {}
-    for i, (pos, *_rest) in enumerate(fused):
-        meta = catalog.metadatas[pos]
-        doc_id = meta.get("doc_id", "")
-        if doc_id in best:
-            continue
+    per_paper: dict[str, list] = {}
+    for item in fused:
+        meta = catalog.metadatas[item[0]]
         if names_paper(asked, meta.get("council", ""), meta.get("title", "")):
-            best[doc_id] = i
-    if len(best) < 2:
+            per_paper.setdefault(meta.get("doc_id", ""), []).append(item)
+    if len(per_paper) < 2:
         return fused
-    lifted = sorted(best.values())
-    first = [fused[i] for i in lifted]
-    return first + [f for i, f in enumerate(fused) if i not in set(lifted)]
+    turns = _interleave(list(per_paper.values()))
+    taken = {item[0] for item in turns}
+    return turns + [f for f in fused if f[0] not in taken]
 
 
 def _section_asked_for(fused: list, query: str, catalog: Catalog, compiled: CompiledFilter) -> list:
@@ -356,10 +353,25 @@ def _section_asked_for(fused: list, query: str, catalog: Catalog, compiled: Comp
         for doc_id in papers:
             for pos in catalog.positions_of(doc_id):
                 if test(catalog.chunks[pos]) and compiled.matches(catalog.metadatas[pos]):
-                    rest = [f for f in fused if f[0] != pos]
-                    lifted = (pos, fused[0][1], None, None)
-                    return [*rest[:place], lifted, *rest[place:]]
+                    lift = [pos]
+                    opening = _section_start(pos, catalog)
+                    if kind == "document" and opening != pos:
+                        lift.insert(0, opening)  # "1. Purpose of the Report" opens with its point
+                    rest = [f for f in fused if f[0] not in lift]
+                    lifted = [(p, fused[0][1], None, None) for p in lift]
+                    return [*rest[:place], *lifted, *rest[place:]]
     return fused
+
+
+def _section_start(pos: int, catalog: Catalog) -> int:
+    """Position of the first chunk of the section the chunk at `pos` is in."""
+    chunk = catalog.chunks[pos]
+    while pos > 0:
+        previous = catalog.chunks[pos - 1]
+        if previous.doc_id != chunk.doc_id or previous.section != chunk.section:
+            break
+        pos -= 1
+    return pos
 
 
 def _with_time(filters: Filters, time: TimeConstraint) -> Filters:
