@@ -178,9 +178,12 @@ class HybridRetriever:
             return []
         access = (user or User()).access_levels
         parts = question_parts(query) if self.mode == "hybrid" else [query]
-        # "Which sub-region is Harborough in, and who evaluated its review?": each part is
-        # searched on its own and the rankings interleaved, so both get their evidence.
-        fused = _interleave([self._fused(part, compiled, catalog, access) for part in parts])
+        # "Which sub-region is Harborough in, and who evaluated its review?": each part is also
+        # searched on its own and the rankings interleaved, so both parts get their evidence.
+        fused = self._fused(query, compiled, catalog, access)
+        if len(parts) > 1:
+            by_part = _interleave([self._fused(p, compiled, catalog, access) for p in parts])
+            fused = _interleave([fused[:1], by_part])  # the whole question's best leads
         if recency:
             fused = _newest_first(fused, catalog)
         if self.mode == "hybrid":
@@ -297,20 +300,22 @@ def _interleave(rankings: list[list]) -> list:
 
 
 def _each_named_paper(fused: list, query: str, catalog: Catalog) -> list:
-    """A question naming two papers ("the Leicestershire report and the Bromsgrove report")
-    gets passages of each in turn, not only passages of the stronger one.
+    """A question naming two papers by different names ("the Leicestershire report and the
+    Bromsgrove report") gets passages of each in turn, not only those of the stronger one.
+    Papers the question names by the same word ("Bristol") stay in one ranking.
 
     Only papers among the candidates count, so filters and the access rule still hold.
     """
     asked = set(terms(query))
-    per_paper: dict[str, list] = {}
+    by_name: dict[frozenset[str], list] = {}
     for item in fused:
         meta = catalog.metadatas[item[0]]
-        if names_paper(asked, meta.get("council", ""), meta.get("title", "")):
-            per_paper.setdefault(meta.get("doc_id", ""), []).append(item)
-    if len(per_paper) < 2:
-        return fused
-    turns = _interleave(list(per_paper.values()))
+        named = names_paper(asked, meta.get("council", ""), meta.get("title", ""))
+        if named:
+            by_name.setdefault(named, []).append(item)
+    if len(by_name) < 2 or any(a < b for a in by_name for b in by_name):
+        return fused  # one name, or one name inside another: not two different papers
+    turns = _interleave(list(by_name.values()))
     taken = {item[0] for item in turns}
     return turns + [f for f in fused if f[0] not in taken]
 

@@ -157,10 +157,12 @@ def question_parts(question: str) -> list[str]:
     """A question asking two things split in two ("…, and how many members would it have?");
     a part that only makes sense with the first borrows the first part's named words."""
     pieces = [p.strip(" ,;?") for p in _PART_SPLIT.split(question) if p.strip(" ,;?")]
-    if len(pieces) < 2:
-        return [question]
+    if len(pieces) < 2 or any(len(p.split()) < 3 for p in pieces):
+        return [question]  # "When and where is the next meeting?" is one question
     named = " ".join(_named_words(pieces[0]))
-    return [pieces[0] + "?"] + [f"{p} ({named})?" if named else f"{p}?" for p in pieces[1:]]
+    return [pieces[0] + "?"] + [
+        f"{p} ({named})?" if named and not _named_words(p) else f"{p}?" for p in pieces[1:]
+    ]
 
 
 def _named_words(text: str) -> list[str]:

@@ -103,7 +103,8 @@ _GENERIC_NAME_WORDS = frozenset(
 )
 
 
-def names_paper(asked: set[str], council: str, title: str) -> bool:
-    """Whether a question's terms name this paper by a distinctive word of its council or title
-    ("Bromsgrove", "Leicestershire", "Clyde"), not by words every paper shares ("council")."""
-    return bool((set(terms(f"{council} {title}")) - _GENERIC_NAME_WORDS) & asked)
+def names_paper(asked: set[str], council: str, title: str) -> frozenset[str]:
+    """The question's terms that name this paper by a distinctive word of its council or title
+    ("Bromsgrove", "Leicestershire", "Clyde"), not by words every paper shares ("council");
+    empty when the question does not name it."""
+    return frozenset((set(terms(f"{council} {title}")) - _GENERIC_NAME_WORDS) & asked)

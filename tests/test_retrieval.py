@@ -247,3 +247,32 @@ def test_word_counts_behind_ranking_ignore_papers_the_user_cannot_see(papers):
     catalog = retriever(papers).catalog()
     assert catalog.chunk_frequency(("public",))["zephyrfield"] == 0
     assert catalog.chunk_frequency(("public", "exempt"))["zephyrfield"] >= 1
+
+
+def test_kinds_of_question_bring_forward_the_passage_that_answers_them(papers):
+    search = retriever(papers).search
+    about = search("What is the Harborough Future Options report about?")
+    assert any("purpose" in " ".join(h.chunk.section).lower() for h in list(about)[:2])
+    spelled = search("What does WETT stand for?")
+    assert "Worcestershire Enhanced Two Tier (WETT)" in spelled[0].text
+    recommended = search("What did the Waste & Street Scene group recommend the Board should do?")
+    assert any("It is recommended" in h.text for h in list(recommended)[:3])
+
+
+def test_brought_forward_passages_obey_the_access_rule(papers):
+    # The exempt paper's purpose section is what this question would bring forward.
+    public = retriever(papers).search("What is the Zephyrfield depot disposal report about?")
+    assert all(h.doc_id != "secret-depot-disposal" for h in public)
+    member = retriever(papers).search(
+        "What is the Zephyrfield depot disposal report about?", user=MEMBER
+    )
+    assert member[0].doc_id == "secret-depot-disposal"
+
+
+def test_each_part_of_a_two_part_question_gets_its_evidence(papers):
+    result = retriever(papers).search(
+        "Which council leads the common charging framework, and who is the contact officer "
+        "for the Bromsgrove WETT report?"
+    )
+    texts = "\n".join(h.text for h in result)
+    assert "East Dunbartonshire" in texts and "Kevin Dicks" in texts
