@@ -504,7 +504,8 @@ class ExtractiveAnswerer:
         for unit in ranked[1:]:
             if len(chosen) >= self.max_units:
                 break
-            if any(_overlaps(unit, c) for c in chosen):
+            if _is_lead_in(unit) or any(_overlaps(unit, c) for c in chosen):
+                # A lead-in after the first line would introduce items the answer does not show.
                 continue
             close = unit.score >= 0.8 * best.score
             if q.cross and unit.chunk.doc_id not in docs and unit.score >= 0.6 * best.score:

@@ -303,3 +303,44 @@ def test_app_refuses_a_malformed_setting_with_one_line(tmp_path):
     assert done.stderr.strip().splitlines() == [
         "error: CPA_PORT='http' is not valid: must be a port number between 1 and 65535."
     ]
+
+
+def _two_page_pdf(path, words: str) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for number in (1, 2):
+        pdf.setFont("Helvetica", 11)
+        pdf.drawString(72, 760, f"Report to Cabinet, page {number}")
+        pdf.drawString(
+            72, 740, f"{number}.1 The Cabinet is asked to note the {words} on page {number}."
+        )
+        pdf.showPage()
+    pdf.save()
+
+
+def test_the_cited_pdf_page_is_shown_as_a_picture_only_to_those_who_may_see_it(tmp_path):
+    from ingest.settings import load_settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    _two_page_pdf(corpus / "depot-report.pdf", "depot review")
+    _two_page_pdf(corpus / "secret-sale.pdf", "confidential sale")
+    (corpus / "secret-sale.meta.json").write_text(json.dumps({"access": "exempt"}))
+    settings = load_settings({}, data_dir=tmp_path / "data", corpus_dir=corpus)
+    store = ChromaStore(path=tmp_path / "index", collection="pages")
+    retriever = HybridRetriever(store, HashingEmbedder(), lexical_dir=tmp_path / "lexical")
+    services = Services(settings, Assistant(retriever, ExtractiveAnswerer()))
+    assert services.index_corpus().failed == 0
+
+    image = services.page_image("depot-report", 2)
+    assert image is not None and image.width > 500 and image.height > 700
+    assert len(set(image.convert("L").getdata())) > 2  # the page's text is drawn, not blank
+    assert services.page_image("depot-report", 3) is None  # no such page
+    assert services.page_image("depot-report", None) is None  # not a paged source
+    assert services.page_image("secret-sale", 1) is None  # exempt: the public UI never sees it
+    assert services.page_image("inverclyde", 1) is None  # not in the index
+
+    _two_page_pdf(corpus / "depot-report.pdf", "revised depot review")
+    assert services.page_image("depot-report", 2) is None  # changed since it was indexed

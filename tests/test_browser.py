@@ -192,6 +192,11 @@ def test_uploaded_pdf_is_searchable_at_once(page, tmp_path):
     shot(page, "07-upload-answer")
     page.get_by_role("button", name="Open document").click()
     expect(page.locator("#doc-view .doc-at")).to_contain_text(re.compile(r"page \d+ of \d+"))
+    # The cited PDF page itself, drawn as a picture beside the text view.
+    picture = page.locator("#page-view img")
+    expect(picture).to_be_visible()
+    assert picture.evaluate("img => img.naturalWidth") > 500
+    expect(page.locator("#page-view")).to_contain_text(re.compile(r"Page \d+"))
     shot(page, "08-upload-document")
 
 

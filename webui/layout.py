@@ -171,17 +171,25 @@ def build_blocks(services: Services) -> gr.Blocks:
         )
 
     def open_document(choice, current: Answer | None):
+        """The whole paper at the cited passage, and for a PDF the cited page itself."""
+        no_page = gr.update(value=None, visible=False)
         if current is None or not choice:
-            return '<p class="empty">Ask a question, then choose one of its sources.</p>'
+            return '<p class="empty">Ask a question, then choose one of its sources.</p>', no_page
         cited = {str(c.n): c for c in current.citations or current.suggestions}
         citation = cited.get(str(choice))
         if citation is None:
-            return '<p class="empty">Choose one of the sources of the last answer.</p>'
+            return '<p class="empty">Choose one of the sources of the last answer.</p>', no_page
         found = services.document(citation.doc_id)
         if found is None:
-            return render.error_message("That paper is not available.")
+            return render.error_message("That paper is not available."), no_page
         meta, chunks = found
-        return render.document_view(meta, chunks, citation)
+        image = services.page_image(citation.doc_id, citation.page)
+        page = (
+            gr.update(value=image, visible=True, label=f"Page {citation.page}: {citation.title}")
+            if image is not None
+            else no_page
+        )
+        return render.document_view(meta, chunks, citation), page
 
     # -- feedback ----------------------------------------------------------------------------
 
@@ -340,6 +348,13 @@ def build_blocks(services: Services) -> gr.Blocks:
                             "Open document", scale=1, min_width=120, elem_id="open-document"
                         )
                     viewer = gr.HTML("", elem_id="doc-view", js_on_load=None, max_height=560)
+                    page_view = gr.Image(
+                        label="Cited page",
+                        visible=False,
+                        interactive=False,
+                        type="pil",
+                        elem_id="page-view",
+                    )
             with gr.Tab("Library", id="library"):
                 gr.Markdown("Papers in the index. Add PDF, Word, text or Markdown files below.")
                 table = gr.Dataframe(
@@ -385,9 +400,9 @@ def build_blocks(services: Services) -> gr.Blocks:
         new_button.click(new_conversation, None, [*chat_outputs, feedback_status], **private)
         chat.clear(new_conversation, None, [*chat_outputs, feedback_status], **private)
         copy_button.click(None, copy_text, None, js=COPY_ANSWER, **private)
-        open_button.click(open_document, [source_pick, current], viewer, **private).then(
-            None, None, None, js=SCROLL_TO_FOCUS, **private
-        )
+        open_button.click(
+            open_document, [source_pick, current], [viewer, page_view], **private
+        ).then(None, None, None, js=SCROLL_TO_FOCUS, **private)
         for control in filter_inputs:
             control.change(_filters_line, filter_inputs, filters_line, **private)
         clear_filters.click(lambda: ([], [], [], "", ""), None, filter_inputs, **private)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ingest.loaders import document_id
+from ingest.loaders import document_id, fingerprint
 from ingest.pipeline import Ingester, IngestSummary
 from ingest.records import Chunk
 from ingest.settings import Settings
@@ -106,6 +106,22 @@ class Services:
         chunks = [c for c in catalog.chunks if c.doc_id == doc_id]
         return {"doc_id": doc_id, **catalog.documents[doc_id]}, chunks
 
+    def page_image(self, doc_id: str, page: int | None, scale: float = 1.4):
+        """The cited page of a PDF paper as a picture (PIL image), or None: not a PDF, the file
+        is no longer where it was indexed from or has changed since, or this user may not see
+        the paper. Only the corpus folder and the uploads folder are looked in."""
+        if page is None or not self._visible(doc_id):
+            return None
+        meta = self.retriever.catalog().documents[doc_id]
+        source = str(meta.get("source", ""))
+        if not source.lower().endswith(".pdf") or Path(source).name != source:
+            return None
+        for folder in (self.settings.corpus_dir, self.uploads_dir):
+            path = folder / source
+            if path.is_file() and fingerprint(path) == meta.get("file_hash"):
+                return render_pdf_page(path, page, scale)
+        return None
+
     def ingester(self, progress: Progress | None = None, workers: int | None = None) -> Ingester:
         return Ingester(
             self.retriever.store,
@@ -149,3 +165,18 @@ class Services:
             if r.status == "ingested" and r.doc_id not in visible
         ]
         return summary, hidden
+
+
+def render_pdf_page(path: Path, page: int, scale: float = 1.4):
+    """Page `page` (1-based) of a PDF drawn as a PIL image, or None if it has no such page."""
+    try:
+        import pypdfium2 as pdfium
+    except ImportError as exc:  # a dependency of the project; say how to restore it
+        raise RuntimeError("Showing PDF pages needs pypdfium2: pip install pypdfium2") from exc
+    document = pdfium.PdfDocument(str(path))
+    try:
+        if not 1 <= page <= len(document):
+            return None
+        return document[page - 1].render(scale=scale).to_pil()
+    finally:
+        document.close()
