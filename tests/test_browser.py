@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import shutil
 import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,20 +48,19 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def app(chromium, real_corpus, tmp_path_factory):
-    """The UI served on a free loopback port, over its own copy of the corpus index."""
+@contextmanager
+def serve(real_corpus, root: Path, answerer):
+    """The UI served on a free loopback port with this answerer, over its own copy of the
+    corpus index (uploads must not change what other tests search)."""
     from webui.layout import build_blocks, launch
     from webui.services import Services
 
     _, embedder, indexed = real_corpus
-    root = tmp_path_factory.mktemp("ui")
-    # A copy of the shared index: uploads here must not change what other tests search.
     shutil.copytree(indexed / "index", root / "index")
     settings = load_settings({}, data_dir=root / "data", corpus_dir=CORPUS)
     store = ChromaStore(path=root / "index", collection="corpus")
     retriever = HybridRetriever(store, embedder, lexical_dir=root / "lexical")
-    services = Services(settings, Assistant(retriever, ExtractiveAnswerer(), settings.top_k))
+    services = Services(settings, Assistant(retriever, answerer, settings.top_k))
     assert services.index_corpus().skipped == 5  # already indexed: nothing to embed
     services.warm_up()
     with socket.socket() as s:
@@ -69,8 +69,17 @@ def app(chromium, real_corpus, tmp_path_factory):
     demo = build_blocks(services)
     launch(demo, "127.0.0.1", port, block=False, quiet=True)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    yield demo.local_url, services
-    demo.close()
+    try:
+        yield demo.local_url, services
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def app(chromium, real_corpus, tmp_path_factory):
+    """The UI with the default (extractive) answerer."""
+    with serve(real_corpus, tmp_path_factory.mktemp("ui"), ExtractiveAnswerer()) as served:
+        yield served
 
 
 @pytest.fixture
@@ -287,3 +296,37 @@ def test_keyboard_only_and_phone_width(chromium, app):
         shot(page, "10-phone")
     finally:
         context.close()
+
+
+def test_a_generative_answer_streams_into_the_chat(chromium, real_corpus, tmp_path, monkeypatch):
+    """With an LLM backend (here an OpenAI-compatible stub on loopback) the answer appears piece
+    by piece, then becomes the checked, cited answer."""
+    from playwright.sync_api import expect
+
+    from retrieval.generative import GenerativeAnswerer, build_chat_model
+    from tests.openai_stub import OpenAIStub
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with OpenAIStub() as stub:
+        # Text is shown once it cites evidence it was given, so the citation comes early.
+        pieces = ["Glasgow and North Lanarkshire [1]", " lead", " that", " work", " stream."]
+        stub.reply("".join(pieces), chunks=pieces, chunk_delay=0.7)
+        model = build_chat_model("openai:stub-model", base_url=stub.url + "/v1", timeout=30)
+        answerer = GenerativeAnswerer(model, fallback=ExtractiveAnswerer(), timeout=30)
+        with serve(real_corpus, tmp_path, answerer) as (url, _):
+            context = chromium.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.goto(url)
+            box = page.get_by_label("Your question")
+            box.fill(WASTE)
+            box.press("Enter")
+            streaming = page.locator("#chat .answer.streaming")
+            expect(streaming).to_contain_text("Glasgow", timeout=30_000)
+            assert "stream." not in streaming.inner_text()  # the rest is still arriving
+            shot(page, "10-streaming")
+            final = page.locator("#chat .answer:not(.streaming)")
+            expect(final).to_contain_text("[1] lead that work stream.", timeout=30_000)
+            expect(final.locator("a.cite-marker")).to_have_text("[1]")
+            expect(page.locator("#sources .cite-meta").first).to_contain_text("para 2.5")
+            shot(page, "11-streamed-answer")
+            context.close()
