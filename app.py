@@ -15,6 +15,7 @@ import sys
 
 import gradio as gr
 
+from ingest.cli import report_error
 from ingest.settings import Settings, SettingsError, load_settings
 
 
@@ -60,10 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     except Exception as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc} (run with --debug for details)", file=sys.stderr)
-        return 2
+        return report_error(exc, args.debug, 2)
     return 0
 
 

@@ -22,6 +22,7 @@ from rich.console import Console
 from evals.metrics import is_answerable
 from evals.questions import QuestionFileError, load_questions
 from evals.runner import EvalError, corpus_settings, ensure_index
+from ingest.cli import report_error
 from ingest.settings import Settings, SettingsError, load_settings
 from retrieval.hybrid import MODES
 
@@ -89,10 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc} (run with --debug for details)", file=sys.stderr)
-        return 1
+        return report_error(exc, args.debug, 1)
 
 
 def run(args: argparse.Namespace, err: Console) -> int:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ingest.cli import report_error
 from ingest.settings import SettingsError, load_settings
 
 
@@ -48,10 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         with ConsoleProgress(enabled=not args.json and sys.stderr.isatty()) as progress:
             summary = build_ingester(settings, progress=progress).run(paths, prune=args.prune)
     except Exception as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc} (run with --debug for details)", file=sys.stderr)
-        return 2
+        return report_error(exc, args.debug, 2)
     for result in summary.files:
         if result.status == "failed":
             print(f"FAILED {result.path}: {result.reason}", file=sys.stderr)

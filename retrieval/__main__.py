@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from ingest.cli import report_error
 from ingest.settings import SettingsError, load_settings
 
 
@@ -190,10 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc} (run with --debug for details)", file=sys.stderr)
-        return 2
+        return report_error(exc, args.debug, 2)
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -32,26 +32,31 @@ ROWS = [
 ]
 
 
+def chunk_at(meta, text, start, position, kind, section, paragraphs, lead="") -> Chunk:
+    """A chunk of `meta`'s paper whose text starts at `start` of the cleaned text."""
+    return Chunk(
+        doc_id=meta.doc_id,
+        text=text,
+        start=start,
+        end=start + len(text),
+        position=position,
+        kind=kind,
+        section=section,
+        paragraphs=paragraphs,
+        lead=lead,
+        meta=meta,
+    )
+
+
 def make_chunks() -> list[Chunk]:
     chunks = []
     offset = 0
 
     def add(meta, text, kind="paragraph", paragraphs=(), lead="", section=("2.0 SUMMARY",)):
         nonlocal offset
-        chunk = Chunk(
-            doc_id=meta.doc_id,
-            text=text,
-            start=offset,
-            end=offset + len(text),
-            position=sum(c.doc_id == meta.doc_id for c in chunks),
-            kind=kind,
-            section=section,
-            paragraphs=paragraphs,
-            lead=lead,
-            meta=meta,
-        )
+        position = sum(c.doc_id == meta.doc_id for c in chunks)
+        chunks.append(chunk_at(meta, text, offset, position, kind, section, paragraphs, lead))
         offset += len(text) + 1
-        chunks.append(chunk)
 
     add(
         CLYDE,
@@ -183,19 +188,7 @@ def paper(meta, *pieces):
     """Chunks of one paper from (text, kind, paragraphs, section) pieces, in order."""
     chunks, offset = [], 0
     for position, (text, kind, paragraphs, section) in enumerate(pieces):
-        chunks.append(
-            Chunk(
-                doc_id=meta.doc_id,
-                text=text,
-                start=offset,
-                end=offset + len(text),
-                position=position,
-                kind=kind,
-                section=section,
-                paragraphs=paragraphs,
-                meta=meta,
-            )
-        )
+        chunks.append(chunk_at(meta, text, offset, position, kind, section, paragraphs))
         offset += len(text) + 1
     return chunks
 
