@@ -424,7 +424,7 @@ class ExtractiveAnswerer:
         if q.wants == "when":
             bonus += 0.25 if DATE.search(text) else -0.15
         elif q.wants == "number":
-            bonus += 0.25 if (MONEY if q.money else NUMBER).search(text) else -0.15
+            bonus += 0.25 if _has_figure(q, text) else -0.15
         elif q.wants == "who" and q.person:
             bonus += (
                 0.3 if _people(text, idf.common, q.terms) else (0.05 if _entities(text) else -0.1)
@@ -860,6 +860,17 @@ def _doc_chunks(catalog: Catalog, doc_id: str) -> list[Chunk]:
     return [c for c in catalog.chunks if c.doc_id == doc_id]
 
 
+def _has_figure(q: Question, text: str) -> bool:
+    """An amount of money for "how much", a count (not a price) for "how many", else a number."""
+    if q.money:
+        return bool(MONEY.search(text))
+    if re.search(r"\bhow\s+many\b", q.text, re.I):
+        return any(
+            not m.group(0).lstrip().startswith(("£", "$", "€")) for m in NUMBER.finditer(text)
+        )
+    return bool(NUMBER.search(text))
+
+
 def _answer_type(q: Question, idf: Idf, catalog: Catalog):
     """A test of whether a unit holds the kind of answer the question wants, if it wants one.
 
@@ -869,8 +880,9 @@ def _answer_type(q: Question, idf: Idf, catalog: Catalog):
     if q.wants == "when":
         return lambda u: bool(DATE.search(u.evidence))
     if q.wants == "number":
-        pattern = MONEY if q.money else NUMBER
-        return lambda u: bool(pattern.search(u.evidence))
+        return lambda u: _has_figure(q, u.evidence)
+    if q.wants == "who" and _COMPANY_ASKED.search(q.text):
+        return lambda u: bool(_COMPANY.search(u.evidence))  # "which consultancy …": a firm
     if q.person:
         role = set(terms(" ".join(_ROLE.findall(q.text))))
 

@@ -254,7 +254,8 @@ class HybridRetriever:
         self, fused: list, exact: list[str], catalog: Catalog, access: tuple[str, ...]
     ) -> list:
         """Codes, acronyms and amounts ("Schedule 12A", "iESE", "£240K") are meant literally:
-        a passage holding all of them gains what a first place in one more ranking is worth.
+        a passage holding all of them gains what a first place in one more ranking is worth, one
+        holding some of them that share of it.
 
         Only rare terms count: "WETT" names a whole paper, so it picks out no passage of it.
         """
@@ -267,9 +268,8 @@ class HybridRetriever:
         out = []
         for pos, score, d, lx in fused:
             found = set(words(catalog.chunks[pos].text))
-            if all(t in found for t in exact):
-                score += bonus
-            out.append((pos, score, d, lx))
+            share = sum(t in found for t in exact) / len(exact)
+            out.append((pos, score + bonus * share, d, lx))
         out.sort(key=lambda f: (-f[1], f[0]))
         return out
 

@@ -338,3 +338,34 @@ def test_a_measure_needs_its_own_figure():
         ),
     )
     assert "85,000" in ask_paper("What is the population of Harborough district?", counted).answer
+
+
+def test_a_firm_or_a_count_is_answered_only_by_one():
+    concert = paper(
+        HARB,
+        (
+            "6.1 Tickets for the park concert cost £5 per concession and £8 per adult.",
+            "paragraph",
+            ("6.1",),
+            ("6. EVENTS",),
+        ),
+        (
+            "6.2 The Council will award the concert staging contract after a tender.",
+            "paragraph",
+            ("6.2",),
+            ("6. EVENTS",),
+        ),
+    )
+    assert ask_paper("How many people attended the park concert?", concert).abstained
+    assert ask_paper("Which company won the concert staging contract?", concert).abstained
+    awarded = paper(
+        HARB,
+        (
+            "6.2 The concert staging contract was awarded to Parkstage Events Ltd after a tender.",
+            "paragraph",
+            ("6.2",),
+            ("6. EVENTS",),
+        ),
+    )
+    won = ask_paper("Which company won the concert staging contract?", awarded)
+    assert "Parkstage Events Ltd" in won.answer
