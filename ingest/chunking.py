@@ -160,7 +160,7 @@ def _classify(lines: list[str], heading_lines: frozenset[int]) -> list[tuple[str
             _is_heading_text(text)
             and following
             and not _is_heading_text(following)
-            and len(text) < 60
+            and (len(text) < 60 or _APPENDIX.match(text))
         ):
             out.append(("heading", "", text))
             in_list = False

@@ -18,7 +18,7 @@ from ingest.cleaning import (
 from ingest.records import LoadedDocument, Page
 
 # Bump when loading or chunking changes, so existing indexes re-ingest every file once.
-PIPELINE_VERSION = "4"  # 2: emphasised headings, header-less tables; 3: date lines; 4: appendices
+PIPELINE_VERSION = "5"  # 2: emphasised headings, header-less tables; 3: date lines; 4-5: appendices
 
 SUPPORTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
 SIDECAR_SUFFIX = ".meta.json"

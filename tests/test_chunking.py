@@ -144,3 +144,27 @@ def test_real_report_paragraph_numbers_and_pages(realdocs):
     assert first.page == 1
     assert next(c for c in chunks if c.paragraphs == ("2.4",)).page == 2
     assert first.section == ("1. Introduction",)
+
+
+def test_word_exports_keep_their_structure(tmp_path):
+    """Plain-text exports: "N. **HEADING**" is a heading, a date under the title stays text, an
+    "Appendix A – …" line heads what follows, and a table whose first row is data has no header."""
+    paper = tmp_path / "export.txt"
+    paper.write_text(
+        "WESTSHIRE DISTRICT COUNCIL\n\nCABINET\n\n**sixth Draft**\n1 February 2008\n\n"
+        "Responsible Portfolio Holder\tCllr Ann Smith\n"
+        "Responsible Head of Service\tJohn Brown\n\n"
+        "1. **SUMMARY**\n\n1.1 This report sets out the depot review.\n\n"
+        "2. **RECOMMENDATION**\n\n2.1 The Cabinet note the report.\n\n"
+        "Appendix A – Depot Review, Stage 1, Summary Plan, Milestones\n\n"
+        "1\tMandate to review the depot\t■\n2\tBoard: To seek endorsement\t■\n"
+    )
+    _, chunks = chunk_file(paper)
+    by_text = {c.text.split("\n")[0]: c for c in chunks}
+    assert by_text["1.1 This report sets out the depot review."].section[-1] == "1. SUMMARY"
+    assert by_text["2.1 The Cabinet note the report."].section[-1] == "2. RECOMMENDATION"
+    assert any("1 February 2008" in c.text for c in chunks)  # not swallowed as a heading
+    holder = by_text["Responsible Portfolio Holder\tCllr Ann Smith"]
+    assert holder.kind == "table_row" and holder.lead == ""
+    board = by_text["2\tBoard: To seek endorsement\t■"]
+    assert board.section[-1].startswith("Appendix A – Depot Review")
