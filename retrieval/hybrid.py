@@ -183,7 +183,9 @@ class HybridRetriever:
         fused = self._fused(query, compiled, catalog, access)
         if len(parts) > 1:
             by_part = _interleave([self._fused(p, compiled, catalog, access) for p in parts])
-            fused = _interleave([fused[:1], by_part])  # the whole question's best leads
+            merged = _interleave([fused[:1], by_part])  # the whole question's best leads
+            taken = {f[0] for f in merged}
+            fused = merged + [f for f in fused if f[0] not in taken]
         if recency:
             fused = _newest_first(fused, catalog)
         if self.mode == "hybrid":
