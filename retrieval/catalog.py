@@ -70,6 +70,17 @@ class Catalog:
         first, end = self._ranges.get(doc_id, (0, 0))
         return range(first, end)
 
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        """One paper's chunks in reading order."""
+        return [self.chunks[i] for i in self.positions_of(doc_id)]
+
+    def section_opening(self, chunk: Chunk) -> Chunk:
+        """The first chunk of the section `chunk` is in (walking back through its paper)."""
+        step = self.neighbour(chunk, -1)
+        while step is not None and step.section == chunk.section:
+            chunk, step = step, self.neighbour(step, -1)
+        return chunk
+
     def chunk_frequency(self, access: tuple[str, ...]) -> Counter[str]:
         """In how many chunks each word occurs, over the chunks of these access levels only
         (what a user cannot see must not shape their results)."""

@@ -31,7 +31,7 @@ from retrieval.intent import (
 )
 from retrieval.quotes import MAX_QUOTE, sentence_spans, trim
 from retrieval.records import ABSTAIN_TEXT, Answer, Citation, SearchResult
-from retrieval.text import STOPWORDS, names_paper, split_compounds, terms
+from retrieval.text import STOPWORDS, names_different_papers, names_paper, split_compounds, terms
 
 MAX_ANSWER = 500
 MAX_LIST_ANSWER = 560  # a bulleted list may run a little longer than a sentence
@@ -370,7 +370,7 @@ class ExtractiveAnswerer:
                 if chunk.id not in seen:
                     seen.add(chunk.id)
                     units.extend(units_of(chunk, hit.rank))
-        papers = [_doc_chunks(catalog, d) for d in _docs_in_order(result)[:3]]
+        papers = [catalog.chunks_of(d) for d in _docs_in_order(result)[:3]]
 
         def bring_in(wanted) -> None:
             """Passages of the top papers that a similarity search may not rank highly."""
@@ -744,14 +744,8 @@ def _measured(q: Question, unit: Unit) -> bool:
 def _names_several_papers(q: Question, result: SearchResult) -> bool:
     """ "Who are the contact officers for the Leicestershire report and the Bromsgrove report?"
     names two papers: the answer should come from each."""
-    named = set()
-    for hit in result:
-        meta = hit.chunk.meta
-        if meta is None:
-            continue
-        if names_paper(q.terms, meta.council, meta.title):
-            named.add(meta.doc_id)
-    return len(named) >= 2
+    metas = [hit.chunk.meta for hit in result if hit.chunk.meta is not None]
+    return names_different_papers(names_paper(q.terms, m.council, m.title) for m in metas)
 
 
 def _asks_expansion(q: Question) -> bool:
@@ -773,10 +767,7 @@ def _definitions(acronym: str, chunks: list[Chunk]) -> list[Unit]:
 
 def _section_opening(unit: Unit, catalog: Catalog) -> Unit | None:
     """The first sentence of the section a unit is in (the section's first chunk)."""
-    chunk = unit.chunk
-    step = catalog.neighbour(chunk, -1)
-    while step is not None and step.section == chunk.section:
-        chunk, step = step, catalog.neighbour(step, -1)
+    chunk = catalog.section_opening(unit.chunk)
     spans = [(s, e) for s, e in sentence_spans(chunk.text) if e - s > 3]
     return Unit(chunk, *spans[0], unit.rank) if spans else None
 
@@ -854,10 +845,6 @@ def _access_of(result: SearchResult) -> tuple[str, ...]:
 
 def _docs_in_order(result: SearchResult) -> list[str]:
     return list(dict.fromkeys(h.doc_id for h in result))
-
-
-def _doc_chunks(catalog: Catalog, doc_id: str) -> list[Chunk]:
-    return [c for c in catalog.chunks if c.doc_id == doc_id]
 
 
 def _has_figure(q: Question, text: str) -> bool:

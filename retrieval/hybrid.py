@@ -37,7 +37,7 @@ from retrieval.intent import (
 )
 from retrieval.lexical import Bm25Index
 from retrieval.records import Filters, Hit, SearchResult, User
-from retrieval.text import names_paper, terms, words
+from retrieval.text import names_different_papers, names_paper, terms, words
 
 log = logging.getLogger(__name__)
 
@@ -315,8 +315,8 @@ def _each_named_paper(fused: list, query: str, catalog: Catalog) -> list:
         named = names_paper(asked, meta.get("council", ""), meta.get("title", ""))
         if named:
             by_name.setdefault(named, []).append(item)
-    if len(by_name) < 2 or any(a < b for a in by_name for b in by_name):
-        return fused  # one name, or one name inside another: not two different papers
+    if not names_different_papers(by_name):
+        return fused
     turns = _interleave(list(by_name.values()))
     taken = {item[0] for item in turns}
     return turns + [f for f in fused if f[0] not in taken]
@@ -361,24 +361,13 @@ def _section_asked_for(fused: list, query: str, catalog: Catalog, compiled: Comp
             for pos in catalog.positions_of(doc_id):
                 if test(catalog.chunks[pos]) and compiled.matches(catalog.metadatas[pos]):
                     lift = [pos]
-                    opening = _section_start(pos, catalog)
+                    opening = catalog.index_of[catalog.section_opening(catalog.chunks[pos]).id]
                     if kind == "document" and opening != pos:
                         lift.insert(0, opening)  # "1. Purpose of the Report" opens with its point
                     rest = [f for f in fused if f[0] not in lift]
                     lifted = [(p, fused[0][1], None, None) for p in lift]
                     return [*rest[:place], *lifted, *rest[place:]]
     return fused
-
-
-def _section_start(pos: int, catalog: Catalog) -> int:
-    """Position of the first chunk of the section the chunk at `pos` is in."""
-    chunk = catalog.chunks[pos]
-    while pos > 0:
-        previous = catalog.chunks[pos - 1]
-        if previous.doc_id != chunk.doc_id or previous.section != chunk.section:
-            break
-        pos -= 1
-    return pos
 
 
 def _with_time(filters: Filters, time: TimeConstraint) -> Filters:

@@ -108,3 +108,11 @@ def names_paper(asked: set[str], council: str, title: str) -> frozenset[str]:
     ("Bromsgrove", "Leicestershire", "Clyde"), not by words every paper shares ("council");
     empty when the question does not name it."""
     return frozenset((set(terms(f"{council} {title}")) - _GENERIC_NAME_WORDS) & asked)
+
+
+def names_different_papers(names) -> bool:
+    """Whether the names a question gives papers (from `names_paper`) pick out two papers by
+    different words ("Leicestershire … and Bromsgrove …"), not one word shared by several
+    papers ("Bristol") or one name inside another."""
+    names = {n for n in names if n}
+    return len(names) >= 2 and not any(a < b for a in names for b in names)

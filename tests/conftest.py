@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.embedders import HashingEmbedder
+from ingest.records import Chunk
 from ingest.settings import load_settings
 from ingest.store import ChromaStore
 
@@ -73,3 +74,19 @@ def real_corpus(tmp_path_factory):
     summary = Ingester(store, embedder).run([CORPUS])
     assert summary.failed == 0
     return store, embedder, folder
+
+
+def chunk_at(meta, text, start, position, kind, section, paragraphs, lead="") -> Chunk:
+    """A chunk of `meta`'s paper whose text starts at `start` of the cleaned text."""
+    return Chunk(
+        doc_id=meta.doc_id,
+        text=text,
+        start=start,
+        end=start + len(text),
+        position=position,
+        kind=kind,
+        section=section,
+        paragraphs=paragraphs,
+        lead=lead,
+        meta=meta,
+    )

@@ -8,6 +8,7 @@ from ingest.records import Chunk, DocumentMeta
 from retrieval.catalog import Catalog
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.records import ABSTAIN_TEXT, Hit, SearchResult
+from tests.conftest import chunk_at
 
 CLYDE = DocumentMeta(
     doc_id="inverclyde",
@@ -30,22 +31,6 @@ ROWS = [
     "5.\tDeveloping an Approach to the Back Office\tEast Renfrewshire and Inverclyde",
     "7.\tCommon Charging Framework\tEast Dunbartonshire",
 ]
-
-
-def chunk_at(meta, text, start, position, kind, section, paragraphs, lead="") -> Chunk:
-    """A chunk of `meta`'s paper whose text starts at `start` of the cleaned text."""
-    return Chunk(
-        doc_id=meta.doc_id,
-        text=text,
-        start=start,
-        end=start + len(text),
-        position=position,
-        kind=kind,
-        section=section,
-        paragraphs=paragraphs,
-        lead=lead,
-        meta=meta,
-    )
 
 
 def make_chunks() -> list[Chunk]:

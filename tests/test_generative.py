@@ -21,6 +21,7 @@ from retrieval.catalog import Catalog
 from retrieval.followup import ChatRewriter
 from retrieval.generative import GenerativeAnswerer, LlmRewriter, build_chat_model
 from retrieval.records import ABSTAIN_TEXT, Answer, Citation, Hit, SearchResult
+from tests.conftest import chunk_at
 from tests.openai_stub import OpenAIStub
 
 CLYDE = DocumentMeta(
@@ -63,18 +64,7 @@ def make_chunks() -> list[Chunk]:
     chunks, start = [], 0
     for position, (meta, text, kind, paragraphs, lead) in enumerate(texts):
         chunks.append(
-            Chunk(
-                doc_id=meta.doc_id,
-                text=text,
-                start=start,
-                end=start + len(text),
-                position=position,
-                kind=kind,
-                section=("2. Background",),
-                paragraphs=paragraphs,
-                lead=lead,
-                meta=meta,
-            )
+            chunk_at(meta, text, start, position, kind, ("2. Background",), paragraphs, lead)
         )
         start += len(text) + 2
     return chunks

@@ -103,7 +103,7 @@ class Services:
         if not self._visible(doc_id):
             return None
         catalog = self.retriever.catalog()
-        chunks = [c for c in catalog.chunks if c.doc_id == doc_id]
+        chunks = catalog.chunks_of(doc_id)
         return {"doc_id": doc_id, **catalog.documents[doc_id]}, chunks
 
     def page_image(self, doc_id: str, page: int | None, scale: float = 1.4):
