@@ -30,7 +30,12 @@ class IngestError(Exception):
     def __init__(self, path: Path | str, reason: str):
         self.path = str(path)
         self.reason = reason
-        super().__init__(f"{Path(path).name}: {reason}")
+        # Both arguments in `args`: a PDF worker's error is pickled back to the parent process
+        # as `IngestError(*args)`, so one bad file never breaks the worker pool.
+        super().__init__(self.path, reason)
+
+    def __str__(self) -> str:
+        return f"{Path(self.path).name}: {self.reason}"
 
 
 def document_id(path: Path) -> str:

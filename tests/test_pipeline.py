@@ -193,6 +193,38 @@ def test_each_bad_file_gets_one_clear_reason_and_the_rest_still_ingest(tmp_path,
     assert any("£240K" in c.text for c in store.get_chunks("latin"))
 
 
+def _text_pdf(text: str) -> bytes:
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 720, text)
+    page.save()
+    return out.getvalue()
+
+
+def test_bad_pdfs_parsed_in_worker_processes_fail_alone(tmp_path, store, embedder):
+    """A scanned or damaged PDF read in a worker process names itself; the pool survives."""
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    scan = io.BytesIO()
+    writer.write(scan)
+    (folder / "a-scan.pdf").write_bytes(scan.getvalue())
+    (folder / "b-broken.pdf").write_bytes(b"%PDF-1.7\n this is not really a pdf")
+    good = "1.1 The Westshire District Council Cabinet agreed the budget of 240 thousand pounds."
+    (folder / "c-good.pdf").write_bytes(_text_pdf(good))
+    (folder / "d-good.pdf").write_bytes(_text_pdf(good.replace("240", "360")))
+
+    summary = Ingester(store, embedder, workers=2).run([folder])
+    by_name = {f.path.rsplit("/", 1)[-1]: f for f in summary.files}
+    assert by_name["c-good.pdf"].status == by_name["d-good.pdf"].status == "ingested"
+    assert "scanned" in by_name["a-scan.pdf"].reason
+    assert "damaged" in by_name["b-broken.pdf"].reason
+    assert summary.failed == 2
+
+
 def test_two_files_with_the_same_document_id_fail_the_second(tmp_path, store, embedder):
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
