@@ -1,8 +1,12 @@
 """`python -m evals`: score the assistant's answers, or compare retrieval modes, on a question file.
 
-    python -m evals run QUESTIONS.jsonl --out ANSWERS.jsonl [--corpus DIR] [--report REPORT.md]
-                                        [--mode hybrid|dense|lexical]
-    python -m evals retrieval QUESTIONS.jsonl [--corpus DIR] [--k 5] [--json]
+    python -m evals run QUESTIONS.jsonl --out ANSWERS.jsonl [--corpus DIR]... [--report REPORT.md]
+                                        [--mode hybrid|dense|lexical] [--split FILE | --no-split]
+    python -m evals retrieval QUESTIONS.jsonl [--corpus DIR]... [--k 5] [--json]
+    python -m evals baseline QUESTIONS.jsonl [--corpus DIR]... [--json]
+
+Questions on papers of the held-out protocol (`evals/questions/split.json`) are reported part by
+part, tuning beside held-out; held-out failures are never listed.
 
 Exit status: 0 when the run finished (whatever the scores), 2 for a bad file or argument, 1 when
 something else failed.
@@ -22,6 +26,7 @@ from rich.console import Console
 from evals.metrics import is_answerable
 from evals.questions import QuestionFileError, load_questions
 from evals.runner import EvalError, corpus_settings, ensure_index
+from evals.split import SPLIT_FILE, Split
 from ingest.cli import report_error
 from ingest.settings import Settings, SettingsError, load_settings
 from retrieval.hybrid import MODES
@@ -68,12 +73,32 @@ def build_parser() -> argparse.ArgumentParser:
     retrieval.add_argument("--k", type=_positive_int, default=5, help="hits per question")
     retrieval.add_argument("--json", action="store_true", help="print machine-readable results")
 
-    for sub in (run, retrieval):
+    baseline = commands.add_parser(
+        "baseline",
+        help="compare our retrieval with a naive LangChain pipeline on the same questions",
+        description="Index the papers a second time the naive way (RecursiveCharacterTextSplitter "
+        "1000/200, the same MiniLM, Chroma top-k) and print its context@4/@8 beside our "
+        "recall@5/@8, part by part.",
+    )
+    baseline.add_argument("questions", type=Path, help="question file (JSON Lines)")
+    baseline.add_argument("--json", action="store_true", help="print machine-readable results")
+
+    for sub in (run, retrieval, baseline):
         sub.add_argument(
             "--corpus",
             type=Path,
-            help="evaluate on this folder of papers, with its own index under DATA_DIR/evals/ "
-            "(default: the main index, brought up to date with CPA_CORPUS_DIR)",
+            action="append",
+            help="evaluate on this folder of papers (repeat for several), with its own index "
+            "under DATA_DIR/evals/ (default: the main index, kept up to date with CPA_CORPUS_DIR)",
+        )
+        sub.add_argument(
+            "--split",
+            type=Path,
+            default=SPLIT_FILE,
+            help="the held-out protocol's split of papers (default: evals/questions/split.json)",
+        )
+        sub.add_argument(
+            "--no-split", action="store_true", help="report all questions together, unsplit"
         )
         sub.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
@@ -85,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return run(args, err)
+        if args.command == "baseline":
+            return baseline(args, err)
         return compare(args, err)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -106,8 +133,12 @@ def run(args: argparse.Namespace, err: Console) -> int:
     from retrieval.answering import Assistant
 
     assistant = Assistant.from_settings(settings, args.mode)
+    split = _split(args)
     with _progress(err, "answering") as progress:
-        evaluation = evaluate(assistant, questions, progress)
+        try:
+            evaluation = evaluate(assistant, questions, progress, split)
+        except EvalError as exc:
+            raise UsageError(str(exc)) from None
     write_answers(args.out, evaluation.answers)
     written = [args.out]
     out = _stdout()
@@ -119,7 +150,7 @@ def run(args: argparse.Namespace, err: Console) -> int:
     if args.report:
         about = {
             "question file": str(args.questions),
-            "papers": str(settings.corpus_dir),
+            "papers": ", ".join(str(c) for c in args.corpus or [settings.corpus_dir]),
             "retrieval mode": args.mode,
             "answer backend": settings.answer_backend,
             "answers": str(args.out),
@@ -155,6 +186,33 @@ def compare(args: argparse.Namespace, err: Console) -> int:
     return 0
 
 
+def baseline(args: argparse.Namespace, err: Console) -> int:
+    from evals.baseline import NaiveLangChainPipeline, compare_with_baseline
+    from evals.report import baseline_dict, print_baseline
+    from evals.runner import question_parts
+    from retrieval.service import build_retriever
+
+    questions = _questions(args.questions)
+    if not any(is_answerable(q) and q.get("answers") for q in questions):
+        raise UsageError(f"{args.questions} has no answerable questions with `answers`.")
+    settings = _indexed_settings(args.corpus, err)
+    try:
+        parts = question_parts(questions, _split(args))
+    except EvalError as exc:
+        raise UsageError(str(exc)) from None
+    retriever = build_retriever(settings)
+    pipeline = NaiveLangChainPipeline(retriever.embedder)
+    err.print("indexing the papers the naive way …", markup=False)
+    pipeline.index(args.corpus or [settings.corpus_dir])
+    rows = compare_with_baseline(retriever, pipeline, questions)
+    part_of = {q["id"]: p for q, p in zip(questions, parts, strict=True)}
+    if args.json:
+        print(json.dumps(baseline_dict(rows, part_of, pipeline.chunks), indent=2))
+    else:
+        print_baseline(_stdout(), rows, part_of, pipeline.chunks)
+    return 0
+
+
 def _stdout() -> Console:
     """The terminal's width; 120 columns when writing to a file or a CI log, so tables fit."""
     return Console(highlight=False, width=None if sys.stdout.isatty() else 120)
@@ -162,20 +220,34 @@ def _stdout() -> Console:
 
 def _questions(path: Path) -> list[dict]:
     try:
-        return load_questions(path)
+        return load_questions(path, warn=lambda text: print(f"warning: {text}", file=sys.stderr))
     except QuestionFileError as exc:
         raise UsageError(str(exc)) from None
 
 
-def _indexed_settings(corpus: Path | None, err: Console) -> Settings:
+def _split(args: argparse.Namespace) -> Split | None:
+    if args.no_split:
+        return None
+    try:
+        return Split.load(args.split)
+    except FileNotFoundError:
+        if args.split != SPLIT_FILE:
+            raise UsageError(f"--split {args.split} does not exist.") from None
+        return None
+    except (ValueError, KeyError) as exc:
+        raise UsageError(f"--split {args.split} is not a split file ({exc}).") from None
+
+
+def _indexed_settings(corpus: list[Path] | None, err: Console) -> Settings:
     """Settings whose index is up to date with the papers: `corpus`'s own, or the main one."""
     try:
         settings = load_settings()
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
-    if corpus is not None:
-        if not corpus.is_dir():
-            raise UsageError(f"--corpus {corpus} is not a folder.")
+    if corpus:
+        for folder in corpus:
+            if not folder.is_dir():
+                raise UsageError(f"--corpus {folder} is not a folder.")
         settings = corpus_settings(settings, corpus)
     elif not settings.corpus_dir.is_dir():
         raise UsageError(
@@ -186,8 +258,8 @@ def _indexed_settings(corpus: Path | None, err: Console) -> Settings:
         # An index of --corpus belongs to evals alone, so papers removed from the folder go too.
         ensure_index(
             settings,
-            settings.corpus_dir,
-            prune=corpus is not None,
+            corpus or settings.corpus_dir,
+            prune=bool(corpus),
             echo=lambda line: err.print(line, markup=False, soft_wrap=True),
         )
     except EvalError as exc:

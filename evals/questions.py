@@ -9,7 +9,10 @@ One question per line; blank lines are skipped:
 
 `answers` is a list of groups; every group must be matched by one of its alternatives.
 `sources` are document ids or parts of one. `unanswerable: true` marks a question the papers cannot
-answer (it has no `answers`). Only `id` and `question` are required; `notes` is a free-text comment.
+answer (it has no `answers`); its `about` names the papers it is about, which places it in the
+held-out protocol (`evals.split`). Only `id` and `question` are required; `notes` is a free-text
+comment, `evidence` a verbatim supporting excerpt and `page` its PDF page. Other fields (an
+evaluation suite's own annotations) are kept, and reported once as a warning.
 
 >>> questions = load_questions(Path("evals/questions/dev.jsonl"))  # doctest: +SKIP
 """
@@ -17,18 +20,36 @@ answer (it has no `answers`). Only `id` and `question` are required; `notes` is 
 from __future__ import annotations
 
 import json
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-FIELDS = ("id", "question", "history", "answers", "sources", "unanswerable", "type", "notes")
+FIELDS = (
+    "id",
+    "question",
+    "history",
+    "answers",
+    "sources",
+    "unanswerable",
+    "type",
+    "notes",
+    "evidence",
+    "page",
+    "about",
+)
 
 
 class QuestionFileError(ValueError):
     """A question file is missing or malformed; the message names the file and the line."""
 
 
-def load_questions(path: Path) -> list[dict[str, Any]]:
-    """Every question of a JSONL file, checked; raises QuestionFileError naming file and line."""
+def load_questions(path: Path, warn: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """Every question of a JSONL file, checked; raises QuestionFileError naming file and line.
+
+    Fields the harness does not know are kept and named once through `warn` (default: a
+    Python warning), so a suite's own annotations never stop a run.
+    """
     path = Path(path)
     if not path.is_file():
         raise QuestionFileError(f"{path} does not exist or is not a file.")
@@ -38,6 +59,7 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
         raise QuestionFileError(f"{path} cannot be read as UTF-8 text: {exc}.") from None
     questions: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
+    unknown: dict[str, int] = {}
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -54,19 +76,26 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
                 f"{where}: id {record['id']!r} is already used on line {seen[record['id']]}."
             )
         seen[record["id"]] = number
+        for key in record:
+            if key not in FIELDS:
+                unknown.setdefault(key, number)
         questions.append(record)
     if not questions:
         raise QuestionFileError(f"{path} holds no questions.")
+    if unknown:
+        names = ", ".join(f"{key} (first on line {line})" for key, line in unknown.items())
+        (warn or _python_warning)(f"{path}: ignoring field(s) the harness does not use: {names}.")
     return questions
+
+
+def _python_warning(message: str) -> None:
+    warnings.warn(message, stacklevel=3)
 
 
 def validation_error(record: Any) -> str:
     """What is wrong with one question record, or "" when it is well formed."""
     if not isinstance(record, dict):
         return "each line must be a JSON object"
-    unknown = sorted(set(record) - set(FIELDS))
-    if unknown:
-        return f"unknown field(s) {', '.join(unknown)}; known fields: {', '.join(FIELDS)}"
     for key in ("id", "question"):
         if not isinstance(record.get(key), str) or not record[key].strip():
             return f"`{key}` must be a non-empty string"
@@ -80,6 +109,9 @@ def validation_error(record: Any) -> str:
             lambda v: "" if isinstance(v, str) and v.strip() else "must be a non-empty string",
         ),
         ("notes", lambda v: "" if isinstance(v, str) else "must be a string"),
+        ("evidence", lambda v: "" if isinstance(v, str) else "must be a string"),
+        ("page", lambda v: "" if isinstance(v, int) and v > 0 else "must be a page number"),
+        ("about", _strings_error),
     )
     for key, check in checks:
         if key in record:

@@ -26,6 +26,7 @@ from evals.metrics import (
     summarise_by_type,
 )
 from evals.runner import Evaluation
+from evals.split import HELD_OUT, TUNING
 
 RETRIEVAL_KEYS = ("recall", "evidence_rr", "doc_at_1", "reciprocal_rank")
 CHARTED = (("correct", "answer accuracy"), ("citation_hit", "citation hit"), ("recall", "recall@5"))
@@ -145,8 +146,55 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 # -- answer evaluations ---------------------------------------------------------------------------
 
 
+def part_rows(
+    summaries: Mapping[str, Summary], k: int = RECALL_DEPTH
+) -> tuple[list[str], list[list[str]]]:
+    """metric | tuning | held-out [| other] rows, with the tuning - held-out gap where both exist."""
+    names = list(summaries)
+    keys = [key for key, _ in METRICS if any(s.rates[key].n for s in summaries.values())]
+    gap = TUNING in summaries and HELD_OUT in summaries
+    header = ["metric", *names, *(["gap (points)"] if gap else [])]
+    rows = []
+    for key in keys:
+        row = [label(key, k), *(format_rate(key, summaries[n]) for n in names)]
+        if gap:
+            a, b = summaries[TUNING].value(key), summaries[HELD_OUT].value(key)
+            row.append(
+                "–" if a is None or b is None or key in RANK_KEYS else f"{100 * (a - b):+.1f}"
+            )
+        rows.append(row)
+    rows.append(["latency p50 (ms)", *(format_ms(summaries[n].latency_p50) for n in names)])
+    rows.append(["latency p95 (ms)", *(format_ms(summaries[n].latency_p95) for n in names)])
+    if gap:
+        for row in rows[-2:]:
+            row.append("")
+    return header, rows
+
+
+def type_part_rows(
+    by_type: Mapping[str, Mapping[str, Summary]], keys: Sequence[str] = ("correct", "recall")
+) -> tuple[list[str], list[list[str]]]:
+    """type | n and each metric per part: the types side by side in the tuning and held-out parts."""
+    parts = list(dict.fromkeys(p for summaries in by_type.values() for p in summaries))
+    header = ["type"]
+    for part in parts:
+        header += [f"{part} n", *(f"{part} {SHORT[key].format(k=RECALL_DEPTH)}" for key in keys)]
+    rows = []
+    for kind, summaries in by_type.items():
+        row = [kind]
+        for part in parts:
+            summary = summaries.get(part)
+            row.append(str(summary.questions) if summary else "0")
+            row += [format_value(key, summary) if summary else "–" for key in keys]
+        rows.append(row)
+    return header, rows
+
+
 def print_evaluation(console: Console, evaluation: Evaluation) -> None:
-    """The metrics overall and by type, or latency alone when the questions have no gold."""
+    """The metrics overall and by type, or latency alone when the questions have no gold.
+
+    Questions of the held-out protocol are shown part by part, tuning beside held-out.
+    """
     summary = evaluation.summary
     if not evaluation.graded:
         console.print(
@@ -156,11 +204,14 @@ def print_evaluation(console: Console, evaluation: Evaluation) -> None:
         rows = overall_rows(summary)[-2:]
     else:
         rows = overall_rows(summary)
-    console.print(
-        rich_table(
-            f"{summary.questions} questions ({summary.graded} graded)", ["metric", "value"], rows
-        )
-    )
+    title = f"{summary.questions} questions ({summary.graded} graded)"
+    if evaluation.graded and evaluation.split:
+        header, rows = part_rows(evaluation.by_part)
+        console.print(rich_table(title, header, rows))
+        header, rows = type_part_rows(evaluation.by_type_and_part)
+        console.print(rich_table("By type and part", header, rows))
+        return
+    console.print(rich_table(title, ["metric", "value"], rows))
     if evaluation.graded and evaluation.by_type:
         header, rows = group_rows(evaluation.by_type, [key for key, _ in METRICS], compact=True)
         console.print(rich_table("By type", header, rows))
@@ -189,11 +240,18 @@ def _rounded(value: float | None) -> float | None:
 
 
 def metrics_dict(evaluation: Evaluation) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "overall": summary_dict(evaluation.summary),
         "by_type": {t: summary_dict(s) for t, s in evaluation.by_type.items()},
         "failed": [f["id"] for f in failures(evaluation)],
     }
+    if evaluation.split:
+        out["by_part"] = {p: summary_dict(s) for p, s in evaluation.by_part.items()}
+        out["by_type_and_part"] = {
+            t: {p: summary_dict(s) for p, s in parts.items()}
+            for t, parts in evaluation.by_type_and_part.items()
+        }
+    return out
 
 
 def write_metrics(path: Path, evaluation: Evaluation) -> None:
@@ -215,11 +273,17 @@ def expected_text(question: Mapping[str, Any]) -> str:
 
 
 def failures(evaluation: Evaluation) -> list[dict[str, Any]]:
-    """Questions with a wrong answer, a citation outside the sources, or an inexact quote."""
+    """Questions with a wrong answer, a citation outside the sources, or an inexact quote.
+
+    Held-out questions are never listed: the held-out part is a figure to read, not a list of
+    failures to fix (see `evals.split`).
+    """
     out = []
-    for question, answer, score in zip(
-        evaluation.questions, evaluation.answers, evaluation.scores, strict=True
+    for question, answer, score, part in zip(
+        evaluation.questions, evaluation.answers, evaluation.scores, evaluation.parts, strict=True
     ):
+        if part == HELD_OUT:
+            continue
         why = list(score.problems) if score.correct is False else []
         if score.citation_hit is False:
             why.append("no citation of a source document")
@@ -283,21 +347,29 @@ def write_report(path: Path, evaluation: Evaluation, about: Mapping[str, str]) -
         path.write_text("\n".join(lines), encoding="utf-8")
         return [path]
 
-    lines.extend(["## Overall", "", markdown_table(["metric", "value"], overall_rows(summary))])
+    if evaluation.split:
+        header, rows = part_rows(evaluation.by_part)
+        lines.extend(["## Tuning and held-out parts", "", markdown_table(header, rows)])
+        header, rows = type_part_rows(evaluation.by_type_and_part)
+        lines.extend(["", "## By type and part", "", markdown_table(header, rows)])
+    else:
+        lines.extend(["## Overall", "", markdown_table(["metric", "value"], overall_rows(summary))])
     groups = {"overall": summary, **evaluation.by_type}
-    if evaluation.by_type:
+    if evaluation.by_type and not evaluation.split:
         header, rows = group_rows(evaluation.by_type, [key for key, _ in METRICS])
         lines.extend(["", "## By type", "", markdown_table(header, rows)])
     chart = write_chart(path.with_suffix(".png"), groups)
     lines.extend(["", f"![Answer accuracy and citation hit by type]({chart.name})", ""])
-    lines.extend(_failure_lines(failures(evaluation)))
+    lines.extend(_failure_lines(failures(evaluation), evaluation.split))
     lines.extend(["", _definitions(), ""])
     path.write_text("\n".join(lines), encoding="utf-8")
     return [path, chart]
 
 
-def _failure_lines(failed: Sequence[Mapping[str, Any]]) -> list[str]:
+def _failure_lines(failed: Sequence[Mapping[str, Any]], split: bool = False) -> list[str]:
     lines = [f"## Failed questions ({len(failed)})", ""]
+    if split:
+        lines += ["Held-out questions are not listed: that part is a figure to read.", ""]
     if not failed:
         return [*lines, "None."]
     for f in failed:
@@ -387,3 +459,78 @@ def comparison_dict(
         "by_type_mode": reference,
         "recall_failures": recall_failures(results[reference], questions),
     }
+
+
+# -- the naive baseline -------------------------------------------------------------------------
+
+
+def baseline_summary(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Shares of questions with every answer group in our top k and in the baseline's."""
+    n = len(rows)
+
+    def share(side: str, k: int) -> float | None:
+        return sum(r[side][k] for r in rows) / n if n else None
+
+    return {
+        "questions": n,
+        "ours_recall@5": share("ours", 5),
+        "ours_recall@8": share("ours", 8),
+        "baseline_context@4": share("baseline", 4),
+        "baseline_context@8": share("baseline", 8),
+    }
+
+
+def _baseline_groups(
+    rows: Sequence[Mapping[str, Any]], part_of: Mapping[str, str]
+) -> dict[str, list[Mapping[str, Any]]]:
+    groups: dict[str, list[Mapping[str, Any]]] = {"all": list(rows)}
+    for part in (TUNING, HELD_OUT):
+        chosen = [r for r in rows if part_of.get(r["id"]) == part]
+        if chosen:
+            groups[part] = chosen
+    return groups
+
+
+def baseline_dict(
+    rows: Sequence[Mapping[str, Any]], part_of: Mapping[str, str], chunks: int
+) -> dict[str, Any]:
+    return {
+        "baseline": "RecursiveCharacterTextSplitter 1000/200, same MiniLM, Chroma similarity",
+        "baseline_chunks": chunks,
+        "parts": {g: baseline_summary(r) for g, r in _baseline_groups(rows, part_of).items()},
+    }
+
+
+def print_baseline(
+    console: Console, rows: Sequence[Mapping[str, Any]], part_of: Mapping[str, str], chunks: int
+) -> None:
+    """Our recall@5/@8 beside the naive pipeline's context@4/@8, overall and part by part."""
+
+    def pct(value: float | None) -> str:
+        return "–" if value is None else f"{value:.0%}"
+
+    table_rows = []
+    for group, chosen in _baseline_groups(rows, part_of).items():
+        s = baseline_summary(chosen)
+        lead = (
+            "–"
+            if s["ours_recall@5"] is None
+            else f"{100 * (s['ours_recall@5'] - s['baseline_context@4']):+.0f}"
+        )
+        table_rows.append(
+            [
+                group,
+                str(s["questions"]),
+                pct(s["ours_recall@5"]),
+                pct(s["ours_recall@8"]),
+                pct(s["baseline_context@4"]),
+                pct(s["baseline_context@8"]),
+                lead,
+            ]
+        )
+    header = ["part", "n", "ours R@5", "ours R@8", "naive ctx@4", "naive ctx@8", "R@5 − ctx@4"]
+    console.print(
+        rich_table(
+            f"Retrieval against the naive LangChain pipeline ({chunks} chunks)", header, table_rows
+        )
+    )

@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,10 @@ from evals.metrics import (
     summarise,
     summarise_by_type,
 )
+from evals.split import PARTS, Split, SplitError
 from ingest.settings import Settings
+
+UNSPLIT = "other"  # questions on papers outside the held-out protocol (e.g. the dev set)
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -42,16 +45,18 @@ class EvalError(RuntimeError):
 # -- the index ----------------------------------------------------------------------------------
 
 
-def corpus_settings(settings: Settings, corpus: Path) -> Settings:
-    """Settings for a separate index of `corpus` under DATA_DIR/evals/<folder>-<hash of its path>.
+def corpus_settings(settings: Settings, corpus: Path | Sequence[Path]) -> Settings:
+    """Settings for a separate index of one or more folders under DATA_DIR/evals/<names>-<hash>.
 
     A Chroma server (CHROMA_URL) gets a separate collection too, so the main one is never touched.
     """
-    resolved = Path(corpus).resolve()
-    digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:8]
+    folders = [Path(corpus)] if isinstance(corpus, (str, Path)) else [Path(c) for c in corpus]
+    resolved = [f.resolve() for f in folders]
+    key = "\n".join(str(r) for r in resolved)
+    digest = hashlib.sha1(key.encode()).hexdigest()[:8]
     overrides: dict[str, Any] = {
-        "data_dir": settings.data_dir / "evals" / f"{resolved.name}-{digest}",
-        "corpus_dir": Path(corpus),
+        "data_dir": settings.data_dir / "evals" / f"{'+'.join(r.name for r in resolved)}-{digest}",
+        "corpus_dir": folders[0],
     }
     if settings.chroma_url:
         overrides["collection"] = f"{settings.collection}-eval-{digest}"
@@ -60,36 +65,38 @@ def corpus_settings(settings: Settings, corpus: Path) -> Settings:
 
 def ensure_index(
     settings: Settings,
-    corpus: Path,
+    corpus: Path | Sequence[Path],
     prune: bool = False,
     echo: Callable[[str], None] = print,
     ingester=None,
 ):
-    """Bring the index up to date with `corpus` (unchanged files are skipped by hash).
+    """Bring the index up to date with one or more folders (unchanged files are skipped by hash).
 
     Echoes one summary line and one line per failed file; raises EvalError when the index ends up
-    empty. `prune` drops papers no longer in the folder: right for an index only evals own.
+    empty. `prune` drops papers no longer in the folders: right for an index only evals own.
     """
-    if not Path(corpus).is_dir():
-        raise EvalError(f"{corpus} is not a folder of papers.")
+    folders = [Path(corpus)] if isinstance(corpus, (str, Path)) else [Path(c) for c in corpus]
+    for folder in folders:
+        if not folder.is_dir():
+            raise EvalError(f"{folder} is not a folder of papers.")
     if ingester is None:
         from ingest.service import build_ingester
 
         ingester = build_ingester(settings)
-    summary = ingester.run([Path(corpus)], prune=prune)
+    summary = ingester.run(folders, prune=prune)
     present = [f for f in summary.files if f.status in ("ingested", "skipped")]
     chunks = sum(f.chunks for f in present)
     where = settings.chroma_url or settings.index_dir
     echo(
-        f"index of {corpus}: {len(present)} papers ({summary.documents} ingested, "
-        f"{summary.skipped} unchanged, {summary.failed} failed), {chunks} chunks, "
-        f"at {where} in {summary.seconds:.1f} s"
+        f"index of {', '.join(str(f) for f in folders)}: {len(present)} papers "
+        f"({summary.documents} ingested, {summary.skipped} unchanged, {summary.failed} failed), "
+        f"{chunks} chunks, at {where} in {summary.seconds:.1f} s"
     )
     for f in summary.files:
         if f.status == "failed":
             echo(f"  FAILED {f.path}: {f.reason}")
     if not ingester.store.document_records():
-        raise EvalError(f"the index of {corpus} holds no papers; add papers to the folder.")
+        raise EvalError(f"the index of {folders[0]} holds no papers; add papers to the folder.")
     return summary
 
 
@@ -143,15 +150,26 @@ def score_answers(
 
 @dataclass
 class Evaluation:
-    """Questions, their answers and scores, in the same order."""
+    """Questions, their answers and scores, in the same order, and each question's part of the
+    held-out protocol ("tuning", "held-out", or "" for papers outside the split)."""
 
     questions: list[dict[str, Any]]
     answers: list[dict[str, Any]]
     scores: list[Score]
+    parts: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.parts:
+            self.parts = [""] * len(self.questions)
 
     @property
     def graded(self) -> bool:
         return any(s.graded for s in self.scores)
+
+    @property
+    def split(self) -> bool:
+        """Whether any question belongs to the held-out protocol."""
+        return any(self.parts)
 
     @cached_property
     def summary(self) -> Summary:
@@ -164,11 +182,44 @@ class Evaluation:
             return {}
         return summarise_by_type(self.scores)
 
+    def part_scores(self, part: str) -> list[Score]:
+        return [s for s, p in zip(self.scores, self.parts, strict=True) if p == part]
+
+    @cached_property
+    def by_part(self) -> dict[str, Summary]:
+        """Summaries of the tuning and held-out parts (and of unsplit questions, if any)."""
+        order = [*PARTS, ""]
+        present = [p for p in order if p in self.parts]
+        return {(p or UNSPLIT): summarise(self.part_scores(p)) for p in present}
+
+    @cached_property
+    def by_type_and_part(self) -> dict[str, dict[str, Summary]]:
+        """{type: {part: summary}} for the parts present."""
+        out: dict[str, dict[str, Summary]] = {}
+        for part, name in ((p, p or UNSPLIT) for p in [*PARTS, ""] if p in self.parts):
+            for kind, summary in summarise_by_type(self.part_scores(part)).items():
+                out.setdefault(kind, {})[name] = summary
+        return out
+
+
+def question_parts(questions: Sequence[Mapping[str, Any]], split: Split | None) -> list[str]:
+    """Each question's part under `split` ("" when it is outside the split or there is none)."""
+    if split is None:
+        return [""] * len(questions)
+    try:
+        return [split.part_of_question(q) or "" for q in questions]
+    except SplitError as exc:
+        raise EvalError(str(exc)) from None
+
 
 def evaluate(
-    assistant, questions: Sequence[Mapping[str, Any]], progress: Progress | None = None
+    assistant,
+    questions: Sequence[Mapping[str, Any]],
+    progress: Progress | None = None,
+    split: Split | None = None,
 ) -> Evaluation:
     """Warm the assistant up (so no answer's latency includes loading), answer, score."""
+    parts = question_parts(questions, split)
     assistant.warm_up()
     if questions:
         # One untimed answer: the first encode and the answerer's lazily built statistics
@@ -176,7 +227,7 @@ def evaluate(
         assistant.answer(questions[0]["question"], history=questions[0].get("history"))
     answers = answer_questions(assistant, questions, progress)
     scores = score_answers(questions, answers, assistant.retriever.catalog())
-    return Evaluation(list(questions), answers, scores)
+    return Evaluation(list(questions), answers, scores, parts)
 
 
 def write_answers(path: Path, answers: Sequence[Mapping[str, Any]]) -> None:

@@ -21,6 +21,7 @@ from evals.metrics import (
     summarise,
 )
 from evals.questions import QuestionFileError, load_questions
+from evals.split import HELD_OUT, TUNING, Split, SplitError, assign, group_of
 from evals.report import failures, write_report
 from evals.runner import (
     compare_modes,
@@ -228,7 +229,6 @@ def test_a_bad_json_line_is_named_by_file_and_line_number(tmp_path):
     ("line", "message"),
     [
         ('{"question": "No id?"}', "`id` must be a non-empty string"),
-        ('{"id": "a", "question": "Q?", "answer": ["x"]}', "unknown field"),
         ('{"id": "a", "question": "Q?", "answers": ["Glasgow"]}', "`answers` must be a list"),
         ('{"id": "a", "question": "Q?", "answers": [["x"]], "unanswerable": true}', "cannot have"),
         ('{"id": "a", "question": "Q?", "history": [{"role": "user"}]}', "`history`"),
@@ -240,6 +240,22 @@ def test_malformed_questions_are_refused_with_the_reason(tmp_path, line, message
     with pytest.raises(QuestionFileError, match=r"line 1: ") as error:
         load_questions(path)
     assert message in str(error.value)
+
+
+def test_unknown_fields_are_kept_and_named_once_in_a_warning(tmp_path):
+    path = write_lines(
+        tmp_path / "q.jsonl",
+        [
+            '{"id": "a", "question": "Q?", "answers": [["x"]], "page": 3, "rubric": "r1"}',
+            '{"id": "b", "question": "Q?", "evidence": "x is so", "rubric": "r2", "label": 1}',
+        ],
+    )
+    warned: list[str] = []
+    questions = load_questions(path, warn=warned.append)
+    assert [q["rubric"] for q in questions] == ["r1", "r2"]
+    assert len(warned) == 1
+    assert "rubric (first on line 1)" in warned[0] and "label (first on line 2)" in warned[0]
+    assert "page" not in warned[0] and "evidence" not in warned[0]
 
 
 def test_duplicate_ids_missing_and_empty_files_are_refused(tmp_path):
@@ -436,3 +452,45 @@ def test_the_retrieval_cli_prints_json_for_every_mode(papers, cli_settings, tmp_
     assert list(result["modes"]) == ["hybrid", "dense", "lexical"]
     assert result["modes"]["hybrid"]["questions"] == 3
     assert {f["id"] for f in result["recall_failures"]} <= {"officer", "hours", "saving"}
+
+
+# --- the held-out protocol ---------------------------------------------------------------------
+
+
+def test_papers_of_one_meeting_fall_on_one_side_of_the_split():
+    meetings = [f"westshire_dc_2024-0{m}-1{d}" for m in range(1, 10) for d in range(3)]
+    stems = [f"{meeting}_{kind}" for meeting in meetings for kind in ("minutes", "decisions")]
+    parts = assign(stems)
+    assert parts == assign(reversed(stems))  # the order papers are found in does not matter
+    for meeting in meetings:
+        assert parts[f"{meeting}_minutes"] == parts[f"{meeting}_decisions"]
+    held = sum(p == HELD_OUT for p in parts.values()) / len(parts)
+    assert 0.4 <= held < 0.5  # whole meetings are held out until 40% of papers are
+    assert group_of("westshire_dc_2024-01-10_minutes") == "westshire_dc_2024-01-10"
+    assert group_of("parks-strategy") == "parks-strategy"
+
+
+def test_a_question_takes_the_part_of_its_papers_and_may_not_straddle_two():
+    split = Split({"a_2024-01-01_minutes": TUNING, "b_2024-02-02_report": HELD_OUT})
+    assert split.part_of_question({"sources": ["b_2024-02-02"]}) == HELD_OUT
+    assert split.part_of_question({"unanswerable": True, "about": ["a_2024"]}) == TUNING
+    assert split.part_of_question({"sources": ["corpus-paper"]}) is None
+    with pytest.raises(SplitError, match="both parts"):
+        split.part_of_question({"id": "x", "sources": ["a_2024", "b_2024"]})
+
+
+def test_a_split_run_shows_both_parts_and_lists_only_tuning_failures(indexed, embedder, tmp_path):
+    split = Split({WASTE: TUNING, LIBRARIES: HELD_OUT})
+    questions = [*QUESTIONS[:3], {**QUESTIONS[3], "about": [LIBRARIES]}]
+    assistant = assistant_with(FirstHitAnswerer(), indexed, embedder, tmp_path)
+    evaluation = evaluate(assistant, questions, split=split)
+    assert evaluation.parts == [TUNING, HELD_OUT, TUNING, HELD_OUT]
+    assert set(evaluation.by_part) == {TUNING, HELD_OUT}
+    assert evaluation.by_part[HELD_OUT].rates["abstention_ok"].n == 1
+    listed = {f["id"] for f in failures(evaluation)}
+    assert "parking" not in listed and "hours" not in listed  # held-out: a figure only
+    report = tmp_path / "split.md"
+    write_report(report, evaluation, {})
+    text = report.read_text(encoding="utf-8")
+    assert "| metric | tuning | held-out | gap (points) |" in text
+    assert "## By type and part" in text and "### parking" not in text
