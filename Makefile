@@ -6,7 +6,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run index test lint format eval bench clean
+SHARED ?= ../shared
+REALWORLD := --corpus $(SHARED)/realdocs --corpus $(SHARED)/realdocs2
+
+.PHONY: install run index test lint format eval fit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +39,19 @@ format: install
 test: lint
 	$(PY) -m pytest
 
+# The held-out protocol's figures (tuning beside held-out) when ../shared is there, then the dev set.
 eval: install
+	@if [ -d $(SHARED)/realdocs2 ]; then \
+	  $(PY) -m evals run evals/questions/realworld.jsonl $(REALWORLD) --out data/evals/realworld-answers.jsonl --report data/evals/realworld-report.md && \
+	  $(PY) -m evals baseline evals/questions/realworld.jsonl $(REALWORLD) && \
+	  $(PY) -m evals retrieval evals/questions/realworld.jsonl $(REALWORLD) --ablate && \
+	  $(PY) -m evals run evals/questions/realdocs.jsonl --corpus $(SHARED)/realdocs --out data/evals/realdocs-answers.jsonl; \
+	else echo "$(SHARED)/realdocs2 is not here: only the dev set is evaluated"; fi
 	$(PY) -m evals run evals/questions/dev.jsonl --out data/evals/dev-answers.jsonl --report data/evals/dev-report.md
-	$(PY) -m evals retrieval evals/questions/dev.jsonl
+
+# Refit the answerer's weights and the retrieval constants on the tuning part (writes retrieval/weights.json).
+fit: install
+	$(PY) -m evals fit
 
 bench: install
 	$(PY) -m evals.bench_ingest

@@ -4,6 +4,7 @@
                                         [--mode hybrid|dense|lexical] [--split FILE | --no-split]
     python -m evals retrieval QUESTIONS.jsonl [--corpus DIR]... [--k 5] [--json]
     python -m evals baseline QUESTIONS.jsonl [--corpus DIR]... [--json]
+    python -m evals fit [--set QUESTIONS=DIR[,DIR…]]... [--keep-fusion] [--dry-run]
 
 Questions on papers of the held-out protocol (`evals/questions/split.json`) are reported part by
 part, tuning beside held-out; held-out failures are never listed.
@@ -52,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evaluate the Committee Papers Assistant on a JSONL file of questions.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "fit",
+        help="fit the answerer's weights on the tuning part (see `python -m evals fit --help`)",
+        add_help=False,
+    )
 
     run = commands.add_parser(
         "run",
@@ -72,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     retrieval.add_argument("questions", type=Path, help="question file (JSON Lines)")
     retrieval.add_argument("--k", type=_positive_int, default=5, help="hits per question")
     retrieval.add_argument("--json", action="store_true", help="print machine-readable results")
+    retrieval.add_argument(
+        "--ablate",
+        action="store_true",
+        help="also run the hybrid search without each of its stages, to show each one's share",
+    )
 
     baseline = commands.add_parser(
         "baseline",
@@ -105,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["fit"]:  # its own parser: `python -m evals fit --help`
+        from evals.fit import main as fit_main
+
+        return fit_main(argv[1:])
     args = build_parser().parse_args(argv)
     err = Console(stderr=True, highlight=False)
     try:
@@ -161,8 +177,8 @@ def run(args: argparse.Namespace, err: Console) -> int:
 
 
 def compare(args: argparse.Namespace, err: Console) -> int:
-    from evals.report import comparison_dict, print_comparison
-    from evals.runner import compare_modes, retrievers_for_modes
+    from evals.report_retrieval import comparison_dict, print_comparison
+    from evals.runner import compare_modes, question_parts, retrievers_for_modes
 
     questions = _questions(args.questions)
     if not any(is_answerable(q) for q in questions):
@@ -171,7 +187,13 @@ def compare(args: argparse.Namespace, err: Console) -> int:
             "retrieval is scored against them."
         )
     settings = _indexed_settings(args.corpus, err)
-    retrievers = retrievers_for_modes(settings, MODES)
+    try:
+        parts = dict(
+            zip((q["id"] for q in questions), question_parts(questions, _split(args)), strict=True)
+        )
+    except EvalError as exc:
+        raise UsageError(str(exc)) from None
+    retrievers = retrievers_for_modes(settings, MODES, ablate=args.ablate)
     with _progress(err, "searching") as progress:
         results = compare_modes(
             retrievers,
@@ -180,15 +202,15 @@ def compare(args: argparse.Namespace, err: Console) -> int:
             (lambda mode, d, t: progress(d, t, mode)) if progress else None,
         )
     if args.json:
-        print(json.dumps(comparison_dict(results, questions, args.k), indent=2))
+        print(json.dumps(comparison_dict(results, questions, args.k, parts), indent=2))
     else:
-        print_comparison(_stdout(), results, questions, args.k)
+        print_comparison(_stdout(), results, questions, args.k, parts)
     return 0
 
 
 def baseline(args: argparse.Namespace, err: Console) -> int:
     from evals.baseline import NaiveLangChainPipeline, compare_with_baseline
-    from evals.report import baseline_dict, print_baseline
+    from evals.report_retrieval import baseline_dict, print_baseline
     from evals.runner import question_parts
     from retrieval.service import build_retriever
 

@@ -24,26 +24,6 @@ DEV_SET = Path(__file__).resolve().parent / "questions" / "dev.jsonl"
 SEARCH_TARGET_MS = 50.0
 ASK_TARGET_MS = 150.0
 
-# Used until the dev set exists: the question kinds the assistant meets, over the five papers.
-FALLBACK_QUESTIONS: tuple[dict[str, Any], ...] = (
-    {"question": "Which councils lead the integrated waste management work stream?"},
-    {"question": "Who is the contact officer for the Inverclyde report?"},
-    {"question": "When will the Clyde Valley Community Planning Partnership next meet?"},
-    {"question": "What options for the future did Harborough consider?"},
-    {"question": "What did the Bromsgrove cabinet recommend about two-tier working?"},
-    {"question": "How much could joint working in waste save in Leicestershire?"},
-    {"question": "What is the East Midlands improvement through partnerships paper about?"},
-    {"question": "Has any council agreed to share a chief executive?"},
-    {
-        "question": "And who leads the back office work stream?",
-        "history": [
-            {"role": "user", "content": "What did the Clyde Valley partnership agree?"},
-            {"role": "assistant", "content": "It agreed which work streams to progress."},
-        ],
-    },
-    {"question": "What did Bristol decide about its bus lanes?"},
-)
-
 
 def timed(call: Callable[[], Any]) -> float:
     started = time.perf_counter()
@@ -68,22 +48,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
 
-    if args.questions.exists():
-        try:
-            questions = load_questions(args.questions)
-        except QuestionFileError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        origin = str(args.questions)
-    else:
-        questions = list(FALLBACK_QUESTIONS)
-        origin = f"built-in list; {args.questions} is not there yet"
-
     from evals.runner import ensure_index
+    from ingest.examples import ExamplesError, corpus_examples
     from ingest.settings import load_settings
     from retrieval.answering import Assistant
 
     settings = load_settings()
+    try:
+        if args.questions.exists():
+            questions = load_questions(args.questions)
+            origin = str(args.questions)
+        else:
+            questions = list(corpus_examples(settings.corpus_dir).benchmark)
+            origin = f"examples beside {settings.corpus_dir}; {args.questions} is not there"
+    except (QuestionFileError, ExamplesError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not questions:
+        print(
+            f"error: no questions: {args.questions} is missing and so are examples.",
+            file=sys.stderr,
+        )
+        return 2
     ensure_index(settings, settings.corpus_dir)
     assistant = Assistant.from_settings(settings)
     retriever = assistant.retriever

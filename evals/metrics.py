@@ -13,10 +13,14 @@ Who counts towards what (the denominators matter as much as the numerators):
   without citations is a miss.
 - **quote exactness**, over graded questions whose answer has citations: the share in which every
   citation's `quote` is an exact substring of its chunk's text (a chunk not in the index fails).
-- **abstention accuracy**, over unanswerable questions: the share abstained.
+- **abstention accuracy** (the abstention's recall), over unanswerable questions: the share
+  abstained.
+- **abstention precision**, over graded questions whose answer abstained: the share that were
+  unanswerable.
 - **false-abstention rate**, over answerable questions: the share abstained.
 - **recall@k**, over answerable questions with `answers`: every group has an alternative in the
-  concatenated text of the top k retrieved chunks.
+  evidence of the top k hits (each hit's chunk with the context assembled around it, as the
+  answerer sees it).
 - **MRR**, over answerable questions with `answers`: 1/r for the smallest r such that the top r
   retrieved chunks hold every answer group (0 when the top k do not).
 - **doc MRR** and **doc@1**, over answerable questions with `sources`: the reciprocal rank of the
@@ -41,6 +45,7 @@ METRICS = (
     ("citation_hit", "citation hit rate"),
     ("quote_exact", "quote exactness"),
     ("abstention_ok", "abstention accuracy"),
+    ("abstention_precise", "abstention precision"),
     ("false_abstention", "false-abstention rate"),
     ("recall", "recall@{k}"),
     ("evidence_rr", "MRR"),
@@ -162,6 +167,7 @@ class Score:
     citation_hit: bool | None = None
     quote_exact: bool | None = None
     abstention_ok: bool | None = None
+    abstention_precise: bool | None = None
     false_abstention: bool | None = None
     recall: bool | None = None
     evidence_rr: float | None = None
@@ -221,6 +227,7 @@ def score_answer(
         citation_hit=citation_hit(question, answer),
         quote_exact=quote_exact(answer, chunk_texts),
         abstention_ok=abstained if unanswerable else None,
+        abstention_precise=unanswerable if abstained else None,
         false_abstention=None if unanswerable else abstained,
         problems=tuple(answer_problems(question, answer)),
         **retrieval_fields(

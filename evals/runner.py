@@ -122,19 +122,25 @@ def answer_questions(
 def chunk_lookups(
     catalog, answers: Sequence[Mapping[str, Any]]
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """For the chunks the answers cite or retrieved: their text, and their lead plus text."""
-    wanted = set()
-    for answer in answers:
-        wanted.update(c["chunk_id"] for c in answer.get("citations") or [])
-        wanted.update(r["chunk_id"] for r in answer.get("retrieved") or [])
+    """For the chunks the answers cite: their text; for the hits they retrieved: the evidence
+    the answerer saw (the lead, then the chunk with the context assembled around it)."""
     texts: dict[str, str] = {}
     evidence: dict[str, str] = {}
-    for chunk_id in wanted:
-        chunk = catalog.chunk(chunk_id)
-        if chunk is None:
-            continue
-        texts[chunk_id] = chunk.text
-        evidence[chunk_id] = f"{chunk.lead}\n{chunk.text}" if chunk.lead else chunk.text
+    for answer in answers:
+        for citation in answer.get("citations") or []:
+            chunk = catalog.chunk(citation["chunk_id"])
+            if chunk is not None:
+                texts[chunk.id] = chunk.text
+        for hit in answer.get("retrieved") or []:
+            chunk = catalog.chunk(hit["chunk_id"])
+            if chunk is None:
+                continue
+            texts[chunk.id] = chunk.text
+            around = [catalog.chunk(i) for i in hit.get("context") or []]
+            pieces = [c for c in around if c is not None and c.position < chunk.position]
+            pieces += [chunk, *(c for c in around if c is not None and c.position > chunk.position)]
+            body = "\n".join(c.text for c in pieces)
+            evidence[chunk.id] = f"{chunk.lead}\n{body}" if chunk.lead else body
     return texts, evidence
 
 
@@ -282,8 +288,14 @@ def compare_modes(
     return results
 
 
-def retrievers_for_modes(settings: Settings, modes: Sequence[str]) -> dict[str, Any]:
-    """One retriever per mode, sharing one store and one embedder (the model loads once)."""
+def retrievers_for_modes(
+    settings: Settings, modes: Sequence[str], ablate: bool = False
+) -> dict[str, Any]:
+    """One retriever per mode, sharing one store and one embedder (the model loads once).
+
+    With `ablate`, also the hybrid retriever without each of its stages in turn ("− papers"),
+    so each stage's share of the recall can be read off."""
+    from retrieval.hybrid import STAGES
     from retrieval.service import build_retriever
 
     first = build_retriever(settings, modes[0])
@@ -292,4 +304,14 @@ def retrievers_for_modes(settings: Settings, modes: Sequence[str]) -> dict[str, 
         retrievers[mode] = build_retriever(
             settings, mode, store=first.store, embedder=first.embedder
         )
+    if ablate:
+        used = [s for s in STAGES if s in first.stages]
+        for stage in used:
+            retrievers[f"− {stage}"] = build_retriever(
+                settings,
+                "hybrid",
+                store=first.store,
+                embedder=first.embedder,
+                stages=[s for s in used if s != stage],
+            )
     return retrievers

@@ -70,8 +70,8 @@ def strip_page_furniture(pages: list[str], depth: int = 3) -> list[str]:
     """Remove running headers/footers: edge lines that repeat across pages, and page numbers.
 
     A line counts as furniture when it sits among the first or last `depth` non-empty lines of
-    a page and the same shape (digits ignored) sits at that edge on most pages. Bare page-number
-    lines at an edge always go. Repeated lines ending in a full stop are kept: on forms
+    a page and the same shape (digits ignored) sits at that edge on most pages; the first
+    page's head is kept, as the paper's masthead. Bare page-number lines at an edge always go. Repeated lines ending in a full stop are kept: on forms
     ("As set out in the report.") they are content, not banners.
     """
     split = [page.split("\n") for page in pages]
@@ -82,14 +82,17 @@ def strip_page_furniture(pages: list[str], depth: int = 3) -> list[str]:
         counts["bottom"].update({_shape(lines[i]) for i in bottom})
     needed = len(pages) if len(pages) <= 3 else max(3, int(0.6 * len(pages) + 0.5))
     cleaned = []
-    for lines in split:
+    for number, lines in enumerate(split):
         top, bottom = _edge_lines(lines, depth)
         drop = set()
         for edge, positions in (("top", top), ("bottom", bottom)):
             for i in positions:
                 line = lines[i].strip()
                 shape = _shape(line)
-                repeated = len(pages) > 1 and counts[edge][shape] >= needed
+                # The first page's head is the masthead: a title repeated over every page
+                # ("Westshire Parish Council Minutes") still names the paper there.
+                masthead = number == 0 and edge == "top"
+                repeated = len(pages) > 1 and counts[edge][shape] >= needed and not masthead
                 if PAGE_NUMBER_LINE.match(line) or (
                     repeated and len(line) <= 120 and not line.endswith(".")
                 ):

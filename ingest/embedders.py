@@ -28,6 +28,12 @@ class Embedder(Protocol):
     def warm_up(self) -> None: ...
 
 
+def query_vectors(embedder: Embedder, texts: Sequence[str]) -> list[list[float]]:
+    """Questions as vectors: an encoder that embeds questions and passages differently (E5)
+    has `embed_query`; for the others a question is embedded like a passage."""
+    return getattr(embedder, "embed_query", embedder.embed)(texts)
+
+
 def resolve_model_path(model: str) -> Path:
     """Local folder of a model: the packaged MiniLM by name, else a folder the user points to."""
     if model in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):

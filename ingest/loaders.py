@@ -3,44 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.cleaning import (
-    join_page_blocks,
-    normalise,
-    rejoin_hyphenation,
-    strip_page_furniture,
-    unwrap_lines,
-)
-from ingest.records import LoadedDocument, Page
+from ingest.cleaning import normalise, rejoin_hyphenation
+from ingest.errors import IngestError
+from ingest.pdf_loader import load_pdf
+from ingest.records import LoadedDocument, document_id
+
+__all__ = ["IngestError", "document_id", "fingerprint", "load_document", "load_pdf"]
 
 # Bump when loading or chunking changes, so existing indexes re-ingest every file once.
-PIPELINE_VERSION = "5"  # 2: emphasised headings, header-less tables; 3: date lines; 4-5: appendices
+# 2: emphasised headings, header-less tables; 3: date lines; 4-5: appendices; 6: councils from the
+# text only; 7: the first page's masthead kept
+PIPELINE_VERSION = "7"
 
 SUPPORTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
 SIDECAR_SUFFIX = ".meta.json"
-
-
-class IngestError(Exception):
-    """One bad file: the message is a single sentence naming the file and what to do."""
-
-    def __init__(self, path: Path | str, reason: str):
-        self.path = str(path)
-        self.reason = reason
-        # Both arguments in `args`: a PDF worker's error is pickled back to the parent process
-        # as `IngestError(*args)`, so one bad file never breaks the worker pool.
-        super().__init__(self.path, reason)
-
-    def __str__(self) -> str:
-        return f"{Path(self.path).name}: {self.reason}"
-
-
-def document_id(path: Path) -> str:
-    """The document id is the file stem, everywhere (citations, evals, filters)."""
-    return path.name[: -len(path.suffix)] if path.suffix else path.name
 
 
 def load_document(path: Path, max_bytes: int) -> LoadedDocument:
@@ -352,68 +332,6 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
                 if any(cells):
                     lines.append("\t".join(cells))
     return _from_lines(path, lines, headings)
-
-
-# --- PDF ------------------------------------------------------------------------------------
-
-
-def load_pdf(path: Path, data: bytes) -> LoadedDocument:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    damaged = "is a damaged or truncated PDF ({}); export it again from the original."
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise FileNotDecryptedError("password required")
-        raw_pages = [page.extract_text() or "" for page in reader.pages]
-    except (FileNotDecryptedError, DependencyError):
-        raise IngestError(
-            path,
-            "is an encrypted (password-protected) PDF; save an unprotected copy and ingest that.",
-        ) from None
-    except IngestError:
-        raise
-    except (
-        PdfReadError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        OSError,
-    ) as exc:
-        raise IngestError(
-            path, damaged.format(str(exc).rstrip(".") or type(exc).__name__)
-        ) from None
-    if not raw_pages:
-        raise IngestError(path, damaged.format("no pages"))
-    if sum(len(p.split()) for p in raw_pages) < 5 * len(raw_pages):
-        raise IngestError(
-            path, "has no extractable text (it looks like a scanned image); OCR is not supported."
-        )
-    pages = [
-        unwrap_lines(rejoin_hyphenation(normalise(p))) for p in strip_page_furniture(raw_pages)
-    ]
-    blocks, block_pages = join_page_blocks(pages)
-    text = "\n".join(blocks)
-    # Page spans: each page runs from its first block to the start of the next page's first block.
-    firsts: dict[int, int] = {}
-    offset = 0
-    for block, page in zip(blocks, block_pages, strict=True):
-        firsts.setdefault(page, offset)
-        offset += len(block) + 1
-    spans: list[Page] = []
-    numbers = sorted(firsts)
-    for k, number in enumerate(numbers):
-        end = firsts[numbers[k + 1]] if k + 1 < len(numbers) else len(text)
-        spans.append(Page(number=number, start=firsts[number], end=end))
-    return LoadedDocument(
-        doc_id=document_id(path), path=str(path), text=text, pages=spans, page_count=len(raw_pages)
-    )
 
 
 _READERS: dict[str, Callable[[Path, bytes], LoadedDocument]] = {

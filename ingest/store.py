@@ -36,6 +36,8 @@ class Store(Protocol):
 
     def chunk_ids(self, doc_id: str) -> list[str]: ...
 
+    def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]: ...
+
 
 class ChromaStore:
     """Two Chroma collections: chunks (with their embeddings) and one record per document.
@@ -175,6 +177,16 @@ class ChromaStore:
     def chunk_ids(self, doc_id: str) -> list[str]:
         """Ids of one document's stored chunks."""
         return self._all(self.chunks, [], where={"doc_id": doc_id})["ids"]
+
+    def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        """The stored vectors of these chunks (ids not in the store are left out)."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        page = self.chunks.get(ids=ids, include=["embeddings"])
+        return {
+            i: list(map(float, e)) for i, e in zip(page["ids"], page["embeddings"], strict=True)
+        }
 
     def get_chunks(self, doc_id: str) -> list[Chunk]:
         """All chunks of one document, in reading order."""

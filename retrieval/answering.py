@@ -104,7 +104,13 @@ def _finish(answer: Answer, question: str, result: SearchResult, started: float)
     answer.question = question
     answer.rewritten_query = result.rewritten_query
     answer.retrieved = [
-        {"doc_id": h.doc_id, "chunk_id": h.chunk_id, "score": round(h.score, 6)} for h in result
+        {
+            "doc_id": h.doc_id,
+            "chunk_id": h.chunk_id,
+            "score": round(h.score, 6),
+            "context": [c.id for c in h.chunks if c.id != h.chunk_id],
+        }
+        for h in result
     ]
     answer.notes = [*result.notes, *answer.notes]
     answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)

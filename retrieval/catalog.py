@@ -13,8 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingest import lexicon
 from ingest.records import Chunk
-from retrieval.text import words
+from retrieval.text import terms, words
+
+_GENERIC_NAME = frozenset(terms(" ".join(sorted(lexicon.words("generic_name_words")))))
 
 
 def store_fingerprint(documents: dict[str, dict[str, Any]]) -> str:
@@ -34,6 +37,9 @@ class Catalog:
     index_of: dict[str, int] = field(default_factory=dict)
     by_position: dict[tuple[str, int], int] = field(default_factory=dict)
     _frequencies: dict[tuple[str, ...], Counter[str]] = field(default_factory=dict, repr=False)
+    _names: dict[tuple[str, ...], dict[str, frozenset[str]]] = field(
+        default_factory=dict, repr=False
+    )
     _ranges: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -91,6 +97,23 @@ class Catalog:
                     counts.update(set(words(chunk.text)))
             self._frequencies[access] = counts
         return self._frequencies[access]
+
+    def naming_terms(self, doc_id: str, access: tuple[str, ...]) -> frozenset[str]:
+        """Terms that name a paper: words of its council and title that are neither generic
+        (`generic_name_words`: "council", "report") nor shared by half the papers a user may
+        see. "Which councils …" names no paper; "the Westshire report" names Westshire's."""
+        if access not in self._names:
+            visible = {
+                d: set(terms(f"{m.get('council', '')} {m.get('title', '')}")) - _GENERIC_NAME
+                for d, m in self.documents.items()
+                if m.get("access", "public") in access
+            }
+            shared = Counter(t for named in visible.values() for t in named)
+            limit = max(1, len(visible) // 2)
+            self._names[access] = {
+                d: frozenset(t for t in named if shared[t] <= limit) for d, named in visible.items()
+            }
+        return self._names[access].get(doc_id, frozenset())
 
     def chunk(self, chunk_id: str) -> Chunk | None:
         index = self.index_of.get(chunk_id)

@@ -14,7 +14,9 @@ _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
 _MONTH = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _YEAR = r"(?:19|20)\d\d"
-_WHEN = rf"(?:(?P<month>{_MONTH})\s+)?(?P<year>{_YEAR})"
+# "2017-18" and "2017/18" name a financial year, whose spending a question asks about: they say
+# nothing about the date of the paper that reports it.
+_WHEN = rf"(?:(?P<month>{_MONTH})\s+)?(?P<year>{_YEAR})(?![-/–]\d)"
 
 _PATTERNS = [
     ("between", re.compile(rf"\bbetween\s+(?P<a>{_YEAR})\s+and\s+(?P<b>{_YEAR})\b", re.I)),

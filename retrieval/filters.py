@@ -101,6 +101,13 @@ class CompiledFilter:
             return False
         return not (self.until and day > self.until)
 
+    def matches_paper(self, doc_id: str, record: dict[str, Any]) -> bool:
+        """The same test for a paper's document record (which holds its date as yyyy-mm-dd)."""
+        day = str(record.get("date", "")).replace("-", "")
+        return self.matches(
+            {**record, "doc_id": doc_id, "date_int": int(day) if day.isdigit() else 0}
+        )
+
 
 def compile_filter(
     filters: Filters | None,

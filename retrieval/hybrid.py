@@ -9,39 +9,38 @@ a split paragraph) and without near-duplicates.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Sequence
-from dataclasses import replace
-from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ingest.embedders import Embedder
-from ingest.records import Chunk
+from ingest.embedders import Embedder, query_vectors
+from retrieval.assembly import assemble
 from retrieval.catalog import Catalog, store_fingerprint
-from retrieval.dates import TimeConstraint, parse_time
+from retrieval.dates import parse_time
 from retrieval.filters import CompiledFilter, compile_filter
 from retrieval.followup import ChatRewriter, rewrite_followup
-from retrieval.intent import (
-    DECISION_SECTION,
-    PURPOSE,
-    PURPOSE_SECTION,
-    RECOMMENDATION_SECTION,
-    acronym_asked,
-    definitions,
-    question_kind,
-    question_parts,
-)
 from retrieval.lexical import Bm25Index
+from retrieval.papers import PaperIndex
+from retrieval.question import exact_terms, question_parts
 from retrieval.records import Filters, Hit, SearchResult, User
-from retrieval.text import names_different_papers, names_paper, terms, words
+from retrieval.stages import (
+    each_named_paper,
+    interleave,
+    newest_first,
+    paper_prior,
+    section_asked_for,
+    with_time,
+)
+from retrieval.text import words
 
 log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "dense", "lexical")
+# The hybrid mode's stages after fusion, each switchable so its share can be measured.
+STAGES = ("parts", "exact", "recency", "papers", "named_papers", "sections", "context")
 # An exact term is "rare" (worth a bonus) when at most this many chunks, or this share of all
 # chunks, hold it. Tuned with the dev set (`python -m evals retrieval`).
 RARE_CHUNKS = 8
@@ -68,10 +67,19 @@ class HybridRetriever:
         rrf_k: int = 10,
         dense_weight: float = 0.5,
         lexical_weight: float = 1.0,
+        paper_weight: float = 1.0,
+        paper_k: int = 2,
+        context_chars: int = 1500,
+        stages: Sequence[str] = STAGES,
         rewriter: ChatRewriter | None = None,
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
+        unknown = set(stages) - set(STAGES)
+        if unknown:
+            raise ValueError(
+                f"unknown stage(s) {', '.join(sorted(unknown))}; stages: {', '.join(STAGES)}"
+            )
         self.store = store
         self.embedder = embedder
         self.lexical_dir = Path(lexical_dir)
@@ -80,7 +88,14 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
+        self.paper_weight = paper_weight
+        self.paper_k = paper_k
+        self.context_chars = context_chars
+        # The single-search modes stay plain, for comparison.
+        self.stages = frozenset(stages) if mode == "hybrid" else frozenset({"recency"})
         self.rewriter = rewriter
+        self._papers: PaperIndex | None = None
+        self._vectors: dict[str, np.ndarray] = {}
         self._catalog: Catalog | None = None
         self._lexical: Bm25Index | None = None
         self._lock = threading.Lock()
@@ -101,6 +116,7 @@ class HybridRetriever:
             if self._catalog is None or self._catalog.fingerprint != fingerprint:
                 catalog = Catalog.load(self.store, documents)
                 self._lexical = Bm25Index.open(self.lexical_dir, catalog.chunks, fingerprint)
+                self._papers = PaperIndex.build(catalog)
                 self._catalog = catalog
             return self._catalog
 
@@ -144,7 +160,7 @@ class HybridRetriever:
         catalog = self.catalog()
         notes: list[str] = []
         time = parse_time(rewritten)
-        effective = _with_time(filters, time)
+        effective = with_time(filters, time)
         if time.since or time.until:
             notes.append(f"Searched {time.describe()} (from “{time.phrase}”).")
         elif time.recency:
@@ -159,7 +175,43 @@ class HybridRetriever:
             # The time phrase may describe the content, not the paper's date: search all dates.
             notes = ["No papers from that time; searched papers of every date."]
             hits = self._ranked(rewritten, catalog, filters, user, k, time.recency)
-        return SearchResult(hits, query, rewritten, effective, notes)
+        compiled = compile_filter(effective, user, catalog.documents.values())
+        visible = [d for d, m in catalog.documents.items() if compiled.matches_paper(d, m)]
+        return SearchResult(
+            hits,
+            query,
+            rewritten,
+            effective,
+            notes,
+            self._similarity(rewritten, hits),
+            self._papers.scores(rewritten, visible) if self._papers is not None else {},
+        )
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        """The question's vector, kept for the few searches one question makes."""
+        with self._lock:
+            cached = self._vectors.get(query)
+        if cached is None:
+            cached = np.asarray(query_vectors(self.embedder, [query])[0], dtype=np.float32)
+            with self._lock:
+                if len(self._vectors) > 64:
+                    self._vectors.clear()
+                self._vectors[query] = cached
+        return cached
+
+    def _similarity(self, query: str, hits: list[Hit]) -> dict[str, float]:
+        """How close the question is in meaning to each chunk the hits hold."""
+        if self.mode == "lexical" or not hits:
+            return {}
+        ids = [c.id for h in hits for c in h.chunks]
+        vectors = self.store.embeddings(ids)
+        if not vectors:
+            return {}
+        query_vector = self._query_vector(query)
+        return {
+            i: float(np.dot(np.asarray(v, dtype=np.float32), query_vector))
+            for i, v in vectors.items()
+        }
 
     def _ranked(
         self,
@@ -177,22 +229,33 @@ class HybridRetriever:
                 notes.extend(compiled.unmatched)
             return []
         access = (user or User()).access_levels
-        parts = question_parts(query) if self.mode == "hybrid" else [query]
-        # "Which sub-region is Harborough in, and who evaluated its review?": each part is also
-        # searched on its own and the rankings interleaved, so both parts get their evidence.
         fused = self._fused(query, compiled, catalog, access)
+        parts = question_parts(query) if "parts" in self.stages else [query]
         if len(parts) > 1:
-            by_part = _interleave([self._fused(p, compiled, catalog, access) for p in parts])
-            merged = _interleave([fused[:1], by_part])  # the whole question's best leads
+            # "Which sub-region is Westshire in, and who evaluated its review?": each part is
+            # also searched on its own and the rankings interleaved, so both get evidence.
+            by_part = interleave([self._fused(p, compiled, catalog, access) for p in parts])
+            merged = interleave([fused[:1], by_part])  # the whole question's best leads
             taken = {f[0] for f in merged}
             fused = merged + [f for f in fused if f[0] not in taken]
-        if recency:
-            fused = _newest_first(fused, catalog)
-        if self.mode == "hybrid":
-            # Query understanding: the single-search modes stay plain for comparison.
-            fused = _each_named_paper(fused, query, catalog)
-            fused = _section_asked_for(fused, query, catalog, compiled)
-        return assemble(fused, catalog, k)
+        if recency and "recency" in self.stages:
+            fused = newest_first(fused, catalog)
+        if "papers" in self.stages:
+            visible = [d for d, m in catalog.documents.items() if compiled.matches_paper(d, m)]
+            fused = paper_prior(
+                fused,
+                query,
+                catalog,
+                self._papers,
+                visible,
+                self.paper_weight / (self.rrf_k + 1),
+                self.paper_k,
+            )
+        if "named_papers" in self.stages:
+            fused = each_named_paper(fused, query, catalog, access)
+        if "sections" in self.stages:
+            fused = section_asked_for(fused, query, catalog, compiled)
+        return assemble(fused, catalog, k, self.context_chars if "context" in self.stages else 0)
 
     def _fused(
         self, query: str, compiled: CompiledFilter, catalog: Catalog, access: tuple[str, ...]
@@ -202,17 +265,17 @@ class HybridRetriever:
         lexical = self._lexical_search(query, compiled, catalog) if self.mode != "dense" else []
         fused = self._fuse(dense, lexical)
         exact = exact_terms(query)
-        if exact and self.mode == "hybrid":
+        if exact and "exact" in self.stages:
             fused = self._favour_exact(fused, exact, catalog, access)
         return fused
 
     def _dense(
         self, query: str, compiled: CompiledFilter, catalog: Catalog
     ) -> list[tuple[int, float]]:
-        vector = self.embedder.embed([query])[0]
+        vector = self._query_vector(query)
         n = min(self.candidates, len(catalog))
         result = self.store.chunks.query(
-            query_embeddings=[list(vector)],
+            query_embeddings=[vector.tolist()],
             n_results=n,
             where=compiled.where(),
             include=["distances"],
@@ -274,175 +337,3 @@ class HybridRetriever:
             out.append((pos, score + bonus * share, d, lx))
         out.sort(key=lambda f: (-f[1], f[0]))
         return out
-
-
-_EXACT = re.compile(r"£?\w*\d\w*|\b[A-Z]{2,}\w*|\b\w*[a-z][A-Z]\w*")
-
-
-def exact_terms(query: str) -> list[str]:
-    """Tokens a user means literally: with digits, acronyms, mixed case (WETT, 12A, £240K, iESE)."""
-    found = []
-    for match in _EXACT.finditer(query):
-        found.extend(words(match.group(0)))
-    return list(dict.fromkeys(found))
-
-
-def _interleave(rankings: list[list]) -> list:
-    """Several rankings merged turn by turn (first of each, then second of each …), each
-    candidate kept once at its best place."""
-    if len(rankings) == 1:
-        return rankings[0]
-    out, seen = [], set()
-    for row in zip_longest(*rankings):
-        for item in row:
-            if item is not None and item[0] not in seen:
-                seen.add(item[0])
-                out.append(item)
-    return out
-
-
-def _each_named_paper(fused: list, query: str, catalog: Catalog) -> list:
-    """A question naming two papers by different names ("the Leicestershire report and the
-    Bromsgrove report") gets passages of each in turn, not only those of the stronger one.
-    Papers the question names by the same word ("Bristol") stay in one ranking.
-
-    Only papers among the candidates count, so filters and the access rule still hold.
-    """
-    asked = set(terms(query))
-    by_name: dict[frozenset[str], list] = {}
-    for item in fused:
-        meta = catalog.metadatas[item[0]]
-        named = names_paper(asked, meta.get("council", ""), meta.get("title", ""))
-        if named:
-            by_name.setdefault(named, []).append(item)
-    if not names_different_papers(by_name):
-        return fused
-    turns = _interleave(list(by_name.values()))
-    taken = {item[0] for item in turns}
-    return turns + [f for f in fused if f[0] not in taken]
-
-
-def _section_asked_for(fused: list, query: str, catalog: Catalog, compiled: CompiledFilter) -> list:
-    """Bring forward the passage a kind of question is answered from, which similarity alone
-    ranks low: "What is the X report about?" → the paper's statement of purpose; "What did the
-    board recommend?" → its recommendations; "What does WETT stand for?" → where it is spelled out.
-
-    Only the leading papers are looked at, and only passages the filters and access rule allow.
-    """
-    if not fused:
-        return fused
-    papers = list(dict.fromkeys(catalog.metadatas[f[0]]["doc_id"] for f in fused))[:3]
-    acronym = acronym_asked(query)
-    kind = question_kind(query)
-    if acronym:
-        wanted, place = [lambda c: any(definitions(acronym, c.text))], 0
-    elif kind == "document":
-        papers = papers[:1]
-        wanted, place = (
-            [
-                lambda c: bool(PURPOSE.search(c.text)),
-                lambda c: any(PURPOSE_SECTION.search(s) for s in c.section),
-            ],
-            0,
-        )
-    elif kind == "decision":
-        papers = papers[:1]
-        wanted, place = (
-            [
-                lambda c: any(RECOMMENDATION_SECTION.search(s) for s in c.section),
-                lambda c: any(DECISION_SECTION.search(s) for s in c.section),
-            ],
-            1,
-        )
-    else:
-        return fused
-    for test in wanted:  # the most telling passage first, then the section that holds it
-        for doc_id in papers:
-            for pos in catalog.positions_of(doc_id):
-                if test(catalog.chunks[pos]) and compiled.matches(catalog.metadatas[pos]):
-                    lift = [pos]
-                    opening = catalog.index_of[catalog.section_opening(catalog.chunks[pos]).id]
-                    if kind == "document" and opening != pos:
-                        lift.insert(0, opening)  # "1. Purpose of the Report" opens with its point
-                    rest = [f for f in fused if f[0] not in lift]
-                    lifted = [(p, fused[0][1], None, None) for p in lift]
-                    return [*rest[:place], *lifted, *rest[place:]]
-    return fused
-
-
-def _with_time(filters: Filters, time: TimeConstraint) -> Filters:
-    """User filters narrowed by the question's own time phrase (the tighter bound wins)."""
-    since = max(filter(None, (filters.since, time.since)), default="")
-    until = min(filter(None, (filters.until, time.until)), default="")
-    return filters.narrowed(since=since, until=until)
-
-
-def _newest_first(fused: list, catalog: Catalog) -> list:
-    """Among the clearly relevant candidates, put the most recent papers first."""
-    if not fused:
-        return fused
-    best = fused[0][1]
-    relevant = [f for f in fused if f[1] >= 0.6 * best]
-    rest = fused[len(relevant) :] if relevant == fused[: len(relevant)] else []
-    relevant.sort(key=lambda f: -int(catalog.metadatas[f[0]].get("date_int", 0) or 0))
-    return relevant + [f for f in fused if f not in relevant] if not rest else relevant + rest
-
-
-def _shingles(text: str) -> set[str]:
-    flat = re.sub(r"[^a-z0-9]+", "", text.lower())
-    return {flat[i : i + 4] for i in range(max(len(flat) - 3, 1))}
-
-
-def _similar(a: Chunk, b: Chunk) -> bool:
-    """Near-duplicates: the same passage repeated with small changes of wording or layout."""
-    sa, sb = _shingles(a.text), _shingles(b.text)
-    return len(sa & sb) / len(sa | sb) >= 0.7
-
-
-def _context(chunk: Chunk, catalog: Catalog) -> tuple[tuple[Chunk, ...], tuple[Chunk, ...]]:
-    """Adjacent chunks that complete a hit: the rest of a split paragraph, a lead-in's list."""
-    before: list[Chunk] = []
-    after: list[Chunk] = []
-
-    def continues(other: Chunk | None) -> bool:
-        return (
-            other is not None
-            and other.kind == "paragraph"
-            and other.paragraphs == chunk.paragraphs
-            and other.section == chunk.section
-        )
-
-    if chunk.kind == "paragraph" and chunk.paragraphs:
-        step = catalog.neighbour(chunk, -1)
-        while continues(step) and len(before) < 2:
-            before.insert(0, step)
-            step = catalog.neighbour(step, -1)
-        step = catalog.neighbour(chunk, 1)
-        while continues(step) and len(after) < 2:
-            after.append(step)
-            step = catalog.neighbour(step, 1)
-    last = after[-1] if after else chunk
-    if last.kind == "paragraph" and last.text.rstrip().endswith(":"):
-        step = catalog.neighbour(last, 1)
-        while step is not None and step.kind in ("list", "table_row") and len(after) < 12:
-            after.append(step)
-            step = catalog.neighbour(step, 1)
-    return tuple(before), tuple(after)
-
-
-def assemble(fused: list, catalog: Catalog, k: int) -> list[Hit]:
-    """Turn fused candidates into the top-k hits with context, skipping what is already shown."""
-    hits: list[Hit] = []
-    covered: set[str] = set()
-    for position, score, dense_rank, lexical_rank in fused:
-        chunk = catalog.chunks[position]
-        if chunk.id in covered or any(_similar(chunk, h.chunk) for h in hits):
-            continue
-        before, after = _context(chunk, catalog)
-        hit = Hit(chunk, score, len(hits) + 1, dense_rank, lexical_rank, before, after)
-        covered.update(c.id for c in hit.chunks)
-        hits.append(hit)
-        if len(hits) == k:
-            break
-    # A later hit may have pulled an earlier one's chunk into its context: keep the earlier.
-    return [replace(h, rank=i) for i, h in enumerate(hits, 1)]

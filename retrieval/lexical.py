@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from ingest.records import Chunk
-from retrieval.intent import alternatives
+from retrieval.question import alternatives
 from retrieval.text import split_compounds, terms
 
 log = logging.getLogger(__name__)

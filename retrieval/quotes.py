@@ -31,13 +31,20 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def trim(
-    text: str, start: int, end: int, focus: set[str], limit: int = MAX_QUOTE
+    text: str,
+    start: int,
+    end: int,
+    focus: set[str],
+    limit: int = MAX_QUOTE,
+    must: set[str] = frozenset(),
 ) -> tuple[int, int]:
     """Narrow [start, end) of `text` to at most `limit` characters around the words in `focus`.
 
-    Cuts fall at clause boundaries where possible, else at word boundaries; the span stays a
-    verbatim piece of `text`.
+    Words in `must` (the answer itself: a name, a date, a figure) weigh more than the
+    question's words, so the cut keeps them. Cuts fall at clause boundaries where possible,
+    else at word boundaries; the span stays a verbatim piece of `text`.
     """
+    focus = set(focus) | set(must)
     # Skip list markers and paragraph numbers: "- 4.2 The group..." quotes from "The group".
     marker = _MARKER.match(text, start, end)
     if marker and marker.end() < end:
@@ -50,7 +57,8 @@ def trim(
         for b in cuts[i + 1 :]:
             if b - a > limit:
                 break
-            score = len(focus & set(terms(text[a:b]))) + (b - a) / (10 * limit)
+            found = set(terms(text[a:b]))
+            score = len(focus & found) + 3 * len(must & found) + (b - a) / (10 * limit)
             if score > best_score:
                 best, best_score = (a, b), score
     a, b = best
@@ -58,7 +66,9 @@ def trim(
         # No clause boundaries to use: a window of whole words around the first focus word.
         words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[start:end])]
         words = [(s + start, e + start) for s, e in words]
-        hit = next((i for i, (s, e) in enumerate(words) if set(terms(text[s:e])) & focus), 0)
+        hit = next((i for i, (s, e) in enumerate(words) if set(terms(text[s:e])) & must), None)
+        if hit is None:
+            hit = next((i for i, (s, e) in enumerate(words) if set(terms(text[s:e])) & focus), 0)
         first = hit
         while first > 0 and words[hit][1] - words[first - 1][0] <= limit * 0.4:
             first -= 1

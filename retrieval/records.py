@@ -162,12 +162,18 @@ class SearchResult(list):
         rewritten_query: str,
         filters: Filters | None = None,
         notes: list[str] | None = None,
+        similarity: dict[str, float] | None = None,
+        paper_scores: dict[str, float] | None = None,
     ):
         super().__init__(hits)
         self.query = query
         self.rewritten_query = rewritten_query
         self.filters = filters or Filters()
         self.notes = list(notes or [])
+        # Cosine similarity of the question to each chunk of the hits (the answerer's evidence).
+        self.similarity = dict(similarity or {})
+        # How well the question matches each visible paper's name (council, title, masthead).
+        self.paper_scores = dict(paper_scores or {})
 
     @property
     def hits(self) -> list[Hit]:
@@ -255,7 +261,8 @@ class Answer:
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
     rewritten_query: str = ""
-    retrieved: list[dict[str, Any]] = field(default_factory=list)  # doc_id, chunk_id, score
+    # doc_id, chunk_id, score, and the ids of the chunks assembled around it as context
+    retrieved: list[dict[str, Any]] = field(default_factory=list)
     latency_ms: float = 0.0
     backend: str = "extractive"
     notes: list[str] = field(default_factory=list)

@@ -9,21 +9,32 @@ from ingest.service import build_embedder, build_store
 from ingest.settings import Settings, load_settings
 from retrieval.hybrid import HybridRetriever
 from retrieval.records import Filters, SearchResult, User
+from retrieval.scoring import Weights
 
 
 def build_retriever(
-    settings: Settings, mode: str = "hybrid", *, store=None, embedder=None
+    settings: Settings,
+    mode: str = "hybrid",
+    *,
+    store=None,
+    embedder=None,
+    stages: Sequence[str] | None = None,
 ) -> HybridRetriever:
     """A hybrid retriever over the configured store; its lexical index lives under DATA_DIR.
 
-    Pass `store`/`embedder` to share them (e.g. one loaded model for several retrievers).
+    Pass `store`/`embedder` to share them (e.g. one loaded model for several retrievers), and
+    `stages` to switch stages off. Fusion constants come from the fitted weights record.
     """
+    fitted = dict(Weights.load().retrieval)
+    if stages is not None:
+        fitted["stages"] = stages
     return HybridRetriever(
         store if store is not None else build_store(settings),
         embedder if embedder is not None else build_embedder(settings),
         lexical_dir=settings.data_dir / "lexical" / settings.collection,
         mode=mode,
         rewriter=build_rewriter(settings),
+        **fitted,
     )
 
 

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import re
 
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had
-    has have having he her here hers herself him himself his how i if in into is it its itself just
-    me more most my myself no nor not now of off on once only or other our ours ourselves out over
-    own same she should so some such than that the their theirs them themselves then there these
-    they this those through to too under until up very was we were what when where which while who
-    whom why will with would you your yours yourself yourselves also may might must shall whose
-    tell me please know give show find list name any anyone anybody something one ones much
-    many""".split()  # noqa: SIM905
-)
+from ingest import lexicon
+
+STOPWORDS = lexicon.words("stopwords")
 
 # £240K, 12A, 2.5, iESE, RSe, e-mail: keep digits/letters together, drop currency marks.
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*[a-z]*|[a-z]+(?:['’][a-z]+)?", re.IGNORECASE)
@@ -93,25 +85,8 @@ def _split(token: str, known) -> tuple[str, str] | None:
     return None
 
 
-# Words too common in councils' and papers' names to say which paper a question means.
-_GENERIC_NAME_WORDS = frozenset(
-    terms(
-        "council councils district borough county city board committee cabinet report reports "
-        "review partnership partnerships programme strategy working joint shared services service "
-        "future options improvement efficiency community planning next steps approach"
-    )
-)
-
-
-def names_paper(asked: set[str], council: str, title: str) -> frozenset[str]:
-    """The question's terms that name this paper by a distinctive word of its council or title
-    ("Bromsgrove", "Leicestershire", "Clyde"), not by words every paper shares ("council");
-    empty when the question does not name it."""
-    return frozenset((set(terms(f"{council} {title}")) - _GENERIC_NAME_WORDS) & asked)
-
-
 def names_different_papers(names) -> bool:
-    """Whether the names a question gives papers (from `names_paper`) pick out two papers by
+    """Whether the names a question gives papers (`Catalog.naming_terms` met by the question) pick out two papers by
     different words ("Leicestershire … and Bromsgrove …"), not one word shared by several
     papers ("Bristol") or one name inside another."""
     names = {n for n in names if n}

@@ -7,6 +7,7 @@ import pytest
 from ingest.chunking import StructureChunker, split_sentences
 from ingest.embedders import HashingEmbedder, SentenceTransformerEmbedder
 from ingest.loaders import load_document
+from ingest.pipeline import discover
 from ingest.records import DocumentMeta, LoadedDocument
 from tests.conftest import CORPUS
 
@@ -45,9 +46,7 @@ def test_clyde_valley_lead_authorities_table_comes_out_as_rows_with_header():
 
 
 def test_chunk_text_is_the_exact_span_of_the_cleaned_document():
-    for path in sorted(CORPUS.glob("*.*")):
-        if path.name.endswith(".meta.json"):
-            continue
+    for path in discover([CORPUS])[0]:
         document, chunks = chunk_file(path)
         assert chunks, path
         for chunk in chunks:
@@ -127,7 +126,7 @@ def model_tokens():
 def test_no_embedded_text_exceeds_the_encoder_window_by_the_models_tokenizer(
     model_tokens, realdocs
 ):
-    paths = [p for p in sorted(CORPUS.glob("*.*")) if not p.name.endswith(".meta.json")]
+    paths = discover([CORPUS])[0]
     paths += sorted(realdocs.glob("*.pdf"))
     for path in paths:
         _, chunks = chunk_file(path, model_tokens)

@@ -21,7 +21,6 @@ from evals.metrics import (
     summarise,
 )
 from evals.questions import QuestionFileError, load_questions
-from evals.split import HELD_OUT, TUNING, Split, SplitError, assign, group_of
 from evals.report import failures, write_report
 from evals.runner import (
     compare_modes,
@@ -30,6 +29,7 @@ from evals.runner import (
     evaluate,
     write_answers,
 )
+from evals.split import HELD_OUT, TUNING, Split, SplitError, assign, group_of
 from ingest.pipeline import Ingester
 from retrieval.answering import Assistant
 from retrieval.hybrid import HybridRetriever
@@ -202,6 +202,7 @@ def test_summaries_count_each_metric_over_the_questions_it_applies_to():
     assert summary.rates["citation_hit"].n == 1
     assert summary.value("false_abstention") == 0.5
     assert summary.value("abstention_ok") == 1.0
+    assert summary.value("abstention_precise") == 0.5  # of two abstentions, one was right
     assert summary.rates["quote_exact"].n == 0
     assert summary.latency_p50 == 25.0
     assert percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 95) == pytest.approx(10.5)
@@ -494,3 +495,28 @@ def test_a_split_run_shows_both_parts_and_lists_only_tuning_failures(indexed, em
     text = report.read_text(encoding="utf-8")
     assert "| metric | tuning | held-out | gap (points) |" in text
     assert "## By type and part" in text and "### parking" not in text
+
+
+def test_the_baseline_cli_prints_our_recall_beside_the_naive_pipelines(
+    papers, cli_settings, tmp_path, capsys
+):
+    questions = write_lines(tmp_path / "q.jsonl", [json.dumps(q) for q in QUESTIONS])
+    assert cli.main(["baseline", str(questions), "--corpus", str(papers), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    overall = result["parts"]["all"]
+    assert overall["questions"] == 3  # the answerable questions with answers
+    for key in ("ours_recall@5", "ours_recall@8", "baseline_context@4", "baseline_context@8"):
+        assert 0.0 <= overall[key] <= 1.0
+    assert result["baseline_chunks"] >= 2
+
+
+def test_the_retrieval_cli_ablates_each_stage(papers, cli_settings, tmp_path, capsys):
+    from retrieval.hybrid import STAGES
+    from retrieval.scoring import Weights
+
+    questions = write_lines(tmp_path / "q.jsonl", [json.dumps(q) for q in QUESTIONS])
+    argv = ["retrieval", str(questions), "--corpus", str(papers), "--ablate", "--json"]
+    assert cli.main(argv) == 0
+    modes = json.loads(capsys.readouterr().out)["modes"]
+    fitted = set(Weights.load().retrieval.get("stages", STAGES))
+    assert {f"− {stage}" for stage in STAGES if stage in fitted} <= set(modes)

@@ -498,7 +498,9 @@ def test_damaged_docx_is_refused(tmp_path: Path) -> None:
 def test_pdf_running_header_and_page_numbers_are_removed(council_pdf: Path) -> None:
     document = load(council_pdf)
 
-    assert "Anytown Borough Council" not in document.text
+    # The running header stays once, as the first page's masthead: it names the paper.
+    assert document.text.count("Anytown Borough Council") == 1
+    assert lines_of(document)[0].startswith("Anytown Borough Council")
     assert not re.search(r"Page \d of 4", document.text)
     for line in lines_of(document):
         assert not re.fullmatch(r"\d+", line), line
@@ -506,7 +508,7 @@ def test_pdf_running_header_and_page_numbers_are_removed(council_pdf: Path) -> N
     assert "4.2 That the Chief Finance Officer is authorised to make minor technical changes." in (
         lines_of(document)
     )
-    assert lines_of(document)[0] == "Budget Report 2025/26"
+    assert "Budget Report 2025/26" in lines_of(document)[0]
 
 
 def test_pdf_page_numbers_and_offsets(council_pdf: Path) -> None:
@@ -649,10 +651,10 @@ def test_bristol_report_loses_official_marking_and_version_banner() -> None:
 
     lines = lines_of(real(BRISTOL_REPORT))
 
-    assert "OFFICIAL" not in lines
-    assert not [line for line in lines if line.startswith("Version January 2024")]
-    assert "Version January 2024" not in real(BRISTOL_REPORT).text
-    assert any(line.startswith("Committee Report") for line in lines)
+    assert lines.count("OFFICIAL") <= 1  # the first page's head is kept as its masthead
+    assert len([line for line in lines if line.startswith("Version January 2024")]) <= 1
+    assert real(BRISTOL_REPORT).text.count("Version January 2024") <= 1
+    assert any("Committee Report" in line for line in lines[:3])
 
 
 @needs_realdocs
@@ -676,8 +678,8 @@ def test_sutton_minutes_lose_page_bar_and_running_title() -> None:
     document = real(SUTTON_MINUTES)
     flat = " ".join(document.text.split())
 
-    assert header not in flat
-    assert "Services Minutes |" not in flat
+    assert flat.count(header) == 1  # once, as the first page's masthead: it names the meeting
+    assert flat.count("Services Minutes |") == 1
     assert not re.search(r"Page ?\| ?\d", document.text)
     assert "Meeting Closed 21:00pm" in document.text
 

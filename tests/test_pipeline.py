@@ -245,3 +245,17 @@ def test_progress_is_reported_for_files_and_chunks(corpus, store, embedder):
     assert ("files", 5, 5) in seen
     chunk_totals = [(done, total) for stage, done, total in seen if stage == "chunks"]
     assert chunk_totals and chunk_totals[-1][0] == chunk_totals[-1][1]
+
+
+def test_another_encoder_re_embeds_every_paper(corpus, store):
+    from ingest.embedders import HashingEmbedder
+
+    first = ingester(store, HashingEmbedder(dimension=64)).run([corpus])
+    assert first.documents == 5
+    again = ingester(store, HashingEmbedder(dimension=64)).run([corpus])
+    assert again.skipped == 5
+    other = HashingEmbedder(dimension=64)
+    other.name = "another-encoder"
+    switched = ingester(store, other).run([corpus])
+    assert switched.documents == 5 and switched.skipped == 0
+    assert {r["embedder"] for r in store.document_records().values()} == {"another-encoder"}

@@ -123,3 +123,9 @@ def test_time_phrases(question, since, until, recency):
 def test_time_description_is_readable():
     assert parse_time("in 2010").describe() == "papers dated 2010-01-01 to 2010-12-31"
     assert parse_time("the latest on waste").describe() == "newest papers first"
+
+
+def test_a_financial_year_is_not_the_date_of_a_paper():
+    assert not parse_time("How much did Westshire spend on insurance in 2017-18?")
+    assert not parse_time("What is budgeted in 2018/19 for the hall?")
+    assert parse_time("What did the board decide in 2018?").since == "2018-01-01"

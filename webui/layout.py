@@ -10,85 +10,14 @@ from typing import Any
 
 import gradio as gr
 
+from ingest.examples import corpus_examples
 from ingest.records import DOC_TYPES
 from retrieval.filters import FilterError, compile_filter
 from retrieval.records import Answer, Filters
 from webui import render
+from webui.render import plain_answer
 from webui.services import Services
-
-EXAMPLES = (
-    "Which councils lead the integrated waste management work stream?",
-    "What possible approaches did Harborough consider for the council's future?",
-    "Which service work streams are being developed under the WETT programme?",
-    "What three service themes did the Worcestershire chief executives agree to prioritise?",
-)
-
-CSS = """
-.gradio-container { max-width: 1280px !important; margin: 0 auto; }
-#chat .answer ul { margin: 0.25em 0 0.25em 1.2em; padding: 0; }
-#chat small.rewritten, #chat small.note { display: block; margin-top: 0.4em; opacity: 0.75;
-  font-size: 0.8em; }
-#chat .answer.error { color: var(--error-text-color, #b91c1c); }
-a.cite-marker { font-weight: 600; text-decoration: none; padding: 0 0.1em; }
-a.cite-marker:focus, a.cite-marker:hover { text-decoration: underline; }
-.sources h3, .document h3 { margin: 0.2em 0 0.4em; font-size: 1.05em; }
-.sources ol { list-style: none; margin: 0; padding: 0; }
-.sources .citation { border: 1px solid var(--border-color-primary); border-radius: 8px;
-  padding: 0.5em 0.7em; margin-bottom: 0.6em; }
-.sources .citation:target, .sources .citation:focus { outline: 3px solid #f59e0b; }
-.sources .cite-n { font-weight: 700; }
-.sources .cite-title { font-weight: 600; }
-.sources .cite-meta, .document .doc-meta, .document .doc-at { font-size: 0.85em; opacity: 0.8;
-  margin: 0.2em 0; }
-.sources blockquote.passage { margin: 0.4em 0 0; padding-left: 0.6em; font-size: 0.9em;
-  border-left: 3px solid var(--border-color-primary); white-space: normal; }
-.sources mark, .document mark { background: #fde68a; color: #111827; padding: 0 0.1em; }
-.document .doc-chunk { margin: 0.35em 0; font-size: 0.92em; }
-.document .doc-chunk.cited { background: rgba(253, 230, 138, 0.35); border-left: 4px solid #f59e0b;
-  padding: 0.3em 0.5em; }
-.document .page-mark { font-size: 0.8em; text-transform: uppercase; letter-spacing: 0.05em;
-  opacity: 0.7; border-top: 1px dashed var(--border-color-primary); padding-top: 0.4em; }
-.filters-active { margin: 0.2em 0; font-size: 0.9em; }
-.upload-report li.failed { color: var(--error-text-color, #b91c1c); }
-@media (max-width: 640px) {
-  .gradio-container { padding: 0 6px !important; }
-  #chat { height: 420px !important; }
-}
-"""
-
-# After "Open document": bring the cited passage into view inside the viewer.
-SCROLL_TO_FOCUS = """() => {
-  const el = document.getElementById('doc-focus');
-  if (el) { el.scrollIntoView({block: 'center'}); el.focus({preventScroll: true}); }
-}"""
-
-# "Copy answer": the plain-text answer with its sources, never the chat's HTML.
-COPY_ANSWER = """(text) => {
-  if (!text) { return; }
-  if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(text);
-  } else {
-    const area = document.createElement('textarea');
-    area.value = text; area.setAttribute('readonly', ''); area.style.position = 'absolute';
-    area.style.left = '-9999px'; document.body.appendChild(area); area.select();
-    document.execCommand('copy'); area.remove();
-  }
-}"""
-
-
-def plain_answer(answer: Answer | None) -> str:
-    """What "Copy answer" puts on the clipboard: the answer, then its sources with quotes."""
-    if answer is None:
-        return ""
-    lines = [answer.answer]
-    sources = answer.citations or answer.suggestions
-    if sources:
-        lines.append("")
-        lines.append("Sources:" if answer.citations else "Closest passages:")
-        for c in sources:
-            quote = " ".join(c.quote.split())
-            lines.append(f"[{c.n}] {c.title} — {c.label()}: “{quote}”")
-    return "\n".join(lines)
+from webui.style import COPY_ANSWER, CSS, SCROLL_TO_FOCUS
 
 
 def _filters_line(councils, bodies, doc_types, since, until) -> str:
@@ -102,6 +31,7 @@ def _filters_line(councils, bodies, doc_types, since, until) -> str:
 
 def build_blocks(services: Services) -> gr.Blocks:
     """The whole UI over one `Services`; launch it with `launch()` (it brings the CSS)."""
+    examples = corpus_examples(services.settings.corpus_dir)
 
     # -- chat --------------------------------------------------------------------------------
 
@@ -275,12 +205,12 @@ def build_blocks(services: Services) -> gr.Blocks:
                             "**Ask a question about the committee papers.** "
                             "Answers are short and cite their sources."
                         ),
-                        examples=[{"text": q} for q in EXAMPLES],
+                        examples=[{"text": q["question"]} for q in examples.questions] or None,
                     )
                     with gr.Row():
                         question = gr.Textbox(
                             label="Your question",
-                            placeholder="e.g. Which councils lead the waste work stream?",
+                            placeholder=examples.placeholder,
                             lines=1,
                             max_lines=4,
                             scale=5,

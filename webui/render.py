@@ -290,3 +290,18 @@ def upload_report(results: Iterable[Any], hidden: Iterable[str] = ()) -> str:
     if not lines:
         return '<p role="status">Choose one or more PDF, DOCX, TXT or Markdown files first.</p>'
     return f'<ul class="upload-report" role="status">{"".join(lines)}</ul>'
+
+
+def plain_answer(answer: Answer | None) -> str:
+    """What "Copy answer" puts on the clipboard: the answer, then its sources with quotes."""
+    if answer is None:
+        return ""
+    lines = [answer.answer]
+    sources = answer.citations or answer.suggestions
+    if sources:
+        lines.append("")
+        lines.append("Sources:" if answer.citations else "Closest passages:")
+        for c in sources:
+            quote = " ".join(c.quote.split())
+            lines.append(f"[{c.n}] {c.title} — {c.label()}: “{quote}”")
+    return "\n".join(lines)

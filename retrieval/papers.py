@@ -1,0 +1,85 @@
+"""Paper first, then passage: which papers a question is about, from each paper's name.
+
+Users name the paper they mean by its council, its committee, its meeting's date or its subject
+("At Westshire's January 2018 meeting, who …"). A paper's name is its metadata and its opening
+lines (the masthead names the council and meeting even when the metadata does not), and the
+passages of the papers the question names best are lifted by a share of a first place.
+
+>>> index = PaperIndex.build(catalog)                      # doctest: +SKIP
+>>> index.ranks("At Westshire's January 2018 meeting…", visible)  # doctest: +SKIP
+{'westshire_2018-01-08_minutes': 1, ...}
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections import Counter
+from collections.abc import Iterable
+
+from retrieval.catalog import Catalog
+from retrieval.text import terms
+
+OPENING_CHARS = 600  # the masthead: council, committee, meeting date, title
+
+
+def date_words(iso: str) -> str:
+    """ "2018-01-08" → "8 January 2018 January 2018 2018": how questions write a meeting's date."""
+    try:
+        year, month, day = (int(x) for x in iso.split("-"))
+        name = calendar.month_name[month]
+    except (ValueError, IndexError):
+        return ""
+    return f"{day} {name} {year} {name} {year}"
+
+
+def paper_name(doc_id: str, meta: dict, catalog: Catalog) -> str:
+    """What names a paper: council, body, title, type, date and its opening lines."""
+    opening = ""
+    for chunk in catalog.chunks_of(doc_id):
+        opening += f" {chunk.text}"
+        if len(opening) >= OPENING_CHARS:
+            break
+    fields = [meta.get(k, "") for k in ("council", "body", "title", "doc_type")]
+    return " ".join([*fields, date_words(str(meta.get("date", ""))), opening[:OPENING_CHARS]])
+
+
+class PaperIndex:
+    """BM25 over the papers' names (a handful of words each), scored in pure Python."""
+
+    def __init__(self, names: dict[str, list[str]]):
+        self.names = names
+
+    @classmethod
+    def build(cls, catalog: Catalog) -> PaperIndex:
+        return cls({d: terms(paper_name(d, m, catalog)) for d, m in catalog.documents.items()})
+
+    def scores(self, query: str, visible: Iterable[str]) -> dict[str, float]:
+        """BM25 of each visible paper's name against the question (k1 1.2, b 0.75).
+
+        Word counts and lengths are taken over the visible papers only: a paper a user cannot see must
+        not change how the papers they can see are ranked."""
+        visible = [d for d in visible if d in self.names]
+        frequency = Counter(t for d in visible for t in set(self.names[d]))
+        n = len(visible)
+        average = sum(len(self.names[d]) for d in visible) / max(n, 1)
+        asked = set(terms(query))
+        out = {}
+        for doc_id in visible:
+            words = self.names[doc_id]
+            counts = Counter(words)
+            length = len(words) / (average or 1)
+            score = 0.0
+            for term in asked & set(counts):
+                idf = math.log(1 + (n - frequency[term] + 0.5) / (frequency[term] + 0.5))
+                tf = counts[term]
+                score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length))
+            if score > 0:
+                out[doc_id] = score
+        return out
+
+    def ranks(self, query: str, visible: Iterable[str]) -> dict[str, int]:
+        """1 for the paper whose name the question matches best, 2 for the next …"""
+        scored = self.scores(query, visible)
+        order = sorted(scored, key=lambda d: (-scored[d], d))
+        return {d: i for i, d in enumerate(order, 1)}
