@@ -31,6 +31,7 @@ from retrieval.detectors import (
     measured,
     people,
 )
+from retrieval.papers import date_words
 from retrieval.question import DECISION_SECTION, PURPOSE, PURPOSE_SECTION, Question
 from retrieval.text import terms, words
 from retrieval.units import AUTHOR_TEXT, INLINE_LIST, Unit
@@ -42,6 +43,7 @@ UNIT_FEATURES = (
     "coverage_context",  # … met only by its paragraph, header, lead-in or section
     "coverage_paper",  # … met only by the paper's council, body and title
     "coverage_best",  # coverage relative to the best candidate's
+    "coverage_topic",  # coverage of the terms that do not name the unit's paper (what is asked)
     "named",  # share of the question's named things in the unit or its paper
     "exact",  # share of the question's codes, numbers and acronyms in the unit
     "phrase",  # share of the question's adjacent word pairs found together in the unit
@@ -101,6 +103,7 @@ class FeatureContext:
     rare: tuple[str, ...] = ()  # the question's two rarest terms
     best_coverage: float = 1.0
     best_similarity: float = 1.0
+    _names: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -133,6 +136,16 @@ class FeatureContext:
             rare,
             best_similarity=best if best > 0 else 1.0,
         )
+
+    def name_words(self, doc_id: str) -> frozenset[str]:
+        """The words that name a paper (council, body, title, kind, meeting date): a question
+        uses them to say which paper it means, so they do not tell its passages apart."""
+        if doc_id not in self._names:
+            meta = self.catalog.documents.get(doc_id, {})
+            fields = [str(meta.get(k, "")) for k in ("council", "body", "title", "doc_type")]
+            named = " ".join([*fields, date_words(str(meta.get("date", "")))])
+            self._names[doc_id] = frozenset(self.idf.expand(terms(named)))
+        return self._names[doc_id]
 
     def date_met(self, unit: Unit) -> bool:
         """The question's full date is the unit's paper's date or is written in its chunk."""
@@ -242,6 +255,8 @@ def unit_features(unit: Unit, q: Question, ctx: FeatureContext) -> dict[str, flo
     idf, chunk, text = ctx.idf, unit.chunk, unit.evidence
     own, context, paper = matches(unit, q, idf)
     coverage = share(own, q.terms, idf, ctx.total)
+    topic = set(q.terms) - ctx.name_words(chunk.doc_id)
+    topic_total = sum(idf(t) for t in topic)
     hit = unit.hit
     in_sections = " ".join(chunk.section)
     paper_terms = set(terms(f"{chunk.meta.council} {chunk.meta.title}")) if chunk.meta else set()
@@ -262,6 +277,7 @@ def unit_features(unit: Unit, q: Question, ctx: FeatureContext) -> dict[str, flo
         "coverage_context": share(context, q.terms, idf, ctx.total),
         "coverage_paper": share(paper, q.terms, idf, ctx.total),
         "coverage_best": coverage / ctx.best_coverage if ctx.best_coverage else 0.0,
+        "coverage_topic": share(own, topic, idf, topic_total) if topic_total else coverage,
         "named": named,
         "exact": (exact / len(q.exact)) if q.exact else 1.0,
         "phrase": len(asked_pairs & _pairs(terms(text))) / len(asked_pairs) if asked_pairs else 0.0,

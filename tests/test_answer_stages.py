@@ -127,6 +127,16 @@ def test_features_are_named_numbers_for_every_unit():
     assert features["figure_for_number"] == 1.0 and features["coverage"] > 0.5
 
 
+def test_words_naming_the_paper_do_not_count_towards_what_is_asked():
+    # "Westshire", "Parks" and "Cabinet" name the paper; "play areas" is what is asked.
+    q, ranked, ctx = analysed("What did the Westshire Parks Cabinet recommend on play areas?")
+    by_text = {u.text: unit_features(u, q, ctx) for u in ranked}
+    play = next(f for t, f in by_text.items() if "play areas" in t)
+    budget = next(f for t, f in by_text.items() if "parks budget" in t)
+    assert play["coverage_topic"] > budget["coverage_topic"]
+    assert budget["coverage_topic"] < budget["coverage"]  # "parks" names the paper there
+
+
 def test_a_typed_question_keeps_only_units_of_its_type():
     q, ranked, _ = analysed("Who seconded the depot motion?")
     kept = shaped(q, ranked, IDF.common)
