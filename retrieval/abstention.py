@@ -27,6 +27,8 @@ QUESTION_FEATURES = (
     "rare_met",  # share of the question's rarest terms met anywhere in the evidence
     "best_paper_named",  # the best unit's paper is one the question names
     "wants_type",  # the question wants a typed answer (date, figure, name)
+    "best_topic",  # the best share of what is asked (not the paper's name) any unit covers
+    "typed_topic",  # … that a unit of the wanted kind covers
 )
 
 _PAST_OUTCOME = re.compile(
@@ -59,6 +61,8 @@ def question_features(q: Question, ranked: list[Unit], ctx: FeatureContext) -> d
     typed = [u for u in ranked if holds_answer_type(q, u.evidence, idf.common)]
     typed_coverage = max((u.features.get("coverage", 0.0) for u in typed), default=0.0)
     typed_rare = max((u.features.get("rare", 0.0) for u in typed), default=0.0)
+    best_topic = max((u.features.get("coverage_topic", 0.0) for u in ranked), default=0.0)
+    typed_topic = max((u.features.get("coverage_topic", 0.0) for u in typed), default=0.0)
     rare_met = len(set(ctx.rare) & met) / len(ctx.rare) if ctx.rare else 1.0
     asked = full_dates(q.text)
     dates = [u.chunk.meta.date for u in leading if u.chunk.meta and u.chunk.meta.date]
@@ -82,4 +86,6 @@ def question_features(q: Question, ranked: list[Unit], ctx: FeatureContext) -> d
         "rare_met": rare_met,
         "best_paper_named": float(best is not None and best.chunk.doc_id in ctx.named_papers),
         "wants_type": float(wants_type),
+        "best_topic": best_topic,
+        "typed_topic": typed_topic,
     }

@@ -137,6 +137,18 @@ def test_words_naming_the_paper_do_not_count_towards_what_is_asked():
     assert budget["coverage_topic"] < budget["coverage"]  # "parks" names the paper there
 
 
+def test_the_abstention_inputs_say_how_much_of_what_is_asked_the_evidence_covers():
+    from retrieval.abstention import QUESTION_FEATURES, question_features
+
+    asked = {}
+    for question in ("What is the parks budget for 2024/25?", "What is the Parks skatepark fee?"):
+        q, ranked, ctx = analysed(question)
+        asked[question] = question_features(q, ranked, ctx)
+        assert set(asked[question]) == set(QUESTION_FEATURES)
+    held, absent = asked.values()
+    assert held["typed_topic"] > absent["typed_topic"]  # no figure for a skatepark anywhere
+
+
 def test_a_typed_question_keeps_only_units_of_its_type():
     q, ranked, _ = analysed("Who seconded the depot motion?")
     kept = shaped(q, ranked, IDF.common)
