@@ -44,6 +44,7 @@ UNIT_FEATURES = (
     "coverage_paper",  # … met only by the paper's council, body and title
     "coverage_best",  # coverage relative to the best candidate's
     "coverage_topic",  # coverage of the terms that do not name the unit's paper (what is asked)
+    "coverage_topic_context",  # … met only by its paragraph, header, lead-in or section
     "named",  # share of the question's named things in the unit or its paper
     "exact",  # share of the question's codes, numbers and acronyms in the unit
     "phrase",  # share of the question's adjacent word pairs found together in the unit
@@ -278,6 +279,7 @@ def unit_features(unit: Unit, q: Question, ctx: FeatureContext) -> dict[str, flo
         "coverage_paper": share(paper, q.terms, idf, ctx.total),
         "coverage_best": coverage / ctx.best_coverage if ctx.best_coverage else 0.0,
         "coverage_topic": share(own, topic, idf, topic_total) if topic_total else coverage,
+        "coverage_topic_context": share(context, topic, idf, topic_total) if topic_total else 0.0,
         "named": named,
         "exact": (exact / len(q.exact)) if q.exact else 1.0,
         "phrase": len(asked_pairs & _pairs(terms(text))) / len(asked_pairs) if asked_pairs else 0.0,
