@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -147,8 +148,10 @@ def fit(
     echo=print,
     fusion: Mapping[str, float] | None = None,
     contexts: Sequence[int] = CONTEXT_CHOICES,
+    command: str = "python -m evals fit",
 ) -> Weights:
-    """Fit everything on the tuning part; with `fusion`, keep those fusion constants."""
+    """Fit everything on the tuning part; with `fusion`, keep those fusion constants. `command`
+    is recorded with the weights, as the way to reproduce them."""
     tuning = load_sets(sets, settings, echo)
     if not tuning:
         raise SystemExit("error: no tuning questions to fit on.")
@@ -168,7 +171,7 @@ def fit(
     return replace(
         weights,
         fitted={
-            "command": "python -m evals fit",
+            "command": command,
             "date": _dt.date.today().isoformat(),
             "sets": [_shown(p) for p, _ in sets],
             "tuning_questions": questions,
@@ -222,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         echo=lambda line: print(line, file=sys.stderr),
         fusion=fusion,
         contexts=args.context or CONTEXT_CHOICES,
+        command=shlex.join(
+            ["python", "-m", "evals", "fit", *(sys.argv[1:] if argv is None else argv)]
+        ),
     )
     for name, value in sorted(weights.unit.items(), key=lambda kv: -abs(kv[1])):
         print(f"unit     {name:24} {value:+.3f}")
