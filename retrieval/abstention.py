@@ -7,9 +7,8 @@ import re
 
 from retrieval.dates import full_dates
 from retrieval.detectors import holds_answer_type, measured
-from retrieval.features import FeatureContext, matches, share
+from retrieval.features import FeatureContext, share
 from retrieval.question import Question
-from retrieval.text import terms
 from retrieval.units import Unit
 
 QUESTION_FEATURES = (
@@ -45,15 +44,14 @@ def question_features(q: Question, ranked: list[Unit], ctx: FeatureContext) -> d
     """
     idf = ctx.idf
     best = ranked[0] if ranked else None
-    leading = [u for u in ranked[:5]]
+    leading = ranked[:5]
     met: set[str] = set()
     papers = list(dict.fromkeys(u.chunk.doc_id for u in ranked))[:3]
     paper_terms: set[str] = set()
     for doc_id in papers:
-        for chunk in ctx.catalog.chunks_of(doc_id):
-            paper_terms.update(terms(chunk.embed_text))
+        paper_terms |= ctx.catalog.paper_terms(doc_id)
     for unit in ranked:
-        own, context, paper = matches(unit, q, idf)
+        own, context, paper = ctx.met(unit, q)
         met |= own | context | paper
     named_unknown = any(not idf.known(t) for t in q.named)
     named_absent = bool(q.named - paper_terms - met)

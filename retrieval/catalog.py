@@ -41,6 +41,7 @@ class Catalog:
         default_factory=dict, repr=False
     )
     _ranges: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    _paper_terms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         self.index_of = {c.id: i for i, c in enumerate(self.chunks)}
@@ -79,6 +80,15 @@ class Catalog:
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         """One paper's chunks in reading order."""
         return [self.chunks[i] for i in self.positions_of(doc_id)]
+
+    def paper_terms(self, doc_id: str) -> frozenset[str]:
+        """Every term one paper's chunks are indexed under (computed once per paper)."""
+        if doc_id not in self._paper_terms:
+            found: set[str] = set()
+            for chunk in self.chunks_of(doc_id):
+                found.update(terms(chunk.embed_text))
+            self._paper_terms[doc_id] = frozenset(found)
+        return self._paper_terms[doc_id]
 
     def section_opening(self, chunk: Chunk) -> Chunk:
         """The first chunk of the section `chunk` is in (walking back through its paper)."""

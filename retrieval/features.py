@@ -31,7 +31,7 @@ from retrieval.detectors import (
     measured,
     people,
 )
-from retrieval.papers import date_words
+from retrieval.papers import metadata_name
 from retrieval.question import DECISION_SECTION, PURPOSE, PURPOSE_SECTION, Question
 from retrieval.text import terms, words
 from retrieval.units import AUTHOR_TEXT, INLINE_LIST, Unit
@@ -105,6 +105,9 @@ class FeatureContext:
     best_coverage: float = 1.0
     best_similarity: float = 1.0
     _names: dict[str, frozenset[str]] = field(default_factory=dict)
+    _met: dict[tuple[str, int, int], tuple[set[str], set[str], set[str]]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def build(
@@ -142,11 +145,16 @@ class FeatureContext:
         """The words that name a paper (council, body, title, kind, meeting date): a question
         uses them to say which paper it means, so they do not tell its passages apart."""
         if doc_id not in self._names:
-            meta = self.catalog.documents.get(doc_id, {})
-            fields = [str(meta.get(k, "")) for k in ("council", "body", "title", "doc_type")]
-            named = " ".join([*fields, date_words(str(meta.get("date", "")))])
+            named = metadata_name(self.catalog.documents.get(doc_id, {}))
             self._names[doc_id] = frozenset(self.idf.expand(terms(named)))
         return self._names[doc_id]
+
+    def met(self, unit: Unit, q: Question) -> tuple[set[str], set[str], set[str]]:
+        """`matches` of a unit, computed once per unit (a context serves one question)."""
+        key = (unit.chunk.id, unit.start, unit.end)
+        if key not in self._met:
+            self._met[key] = matches(unit, q, self.idf)
+        return self._met[key]
 
     def date_met(self, unit: Unit) -> bool:
         """The question's full date is the unit's paper's date or is written in its chunk."""
@@ -254,7 +262,7 @@ def _typed_near(text: str, q: Question, common: set[str]) -> float:
 def unit_features(unit: Unit, q: Question, ctx: FeatureContext) -> dict[str, float]:
     """The named numbers the scorer weighs for one unit."""
     idf, chunk, text = ctx.idf, unit.chunk, unit.evidence
-    own, context, paper = matches(unit, q, idf)
+    own, context, paper = ctx.met(unit, q)
     coverage = share(own, q.terms, idf, ctx.total)
     topic = set(q.terms) - ctx.name_words(chunk.doc_id)
     topic_total = sum(idf(t) for t in topic)
@@ -346,7 +354,7 @@ def score_context(units: list[Unit], q: Question, ctx: FeatureContext) -> None:
     """Fill every unit's features, the relative ones after the best coverage is known."""
     ctx.best_coverage = (
         max(
-            (share(matches(u, q, ctx.idf)[0], q.terms, ctx.idf, ctx.total) for u in units),
+            (share(ctx.met(u, q)[0], q.terms, ctx.idf, ctx.total) for u in units),
             default=0.0,
         )
         or 1.0

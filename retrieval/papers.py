@@ -33,15 +33,20 @@ def date_words(iso: str) -> str:
     return f"{day} {name} {year} {name} {year}"
 
 
+def metadata_name(meta: dict) -> str:
+    """What a paper's metadata names it by: council, body, title, type and meeting date."""
+    fields = [str(meta.get(k) or "") for k in ("council", "body", "title", "doc_type")]
+    return " ".join([*fields, date_words(str(meta.get("date") or ""))])
+
+
 def paper_name(doc_id: str, meta: dict, catalog: Catalog) -> str:
-    """What names a paper: council, body, title, type, date and its opening lines."""
+    """What names a paper: its metadata name and its opening lines."""
     opening = ""
     for chunk in catalog.chunks_of(doc_id):
         opening += f" {chunk.text}"
         if len(opening) >= OPENING_CHARS:
             break
-    fields = [meta.get(k, "") for k in ("council", "body", "title", "doc_type")]
-    return " ".join([*fields, date_words(str(meta.get("date", ""))), opening[:OPENING_CHARS]])
+    return f"{metadata_name(meta)} {opening[:OPENING_CHARS]}"
 
 
 class PaperIndex:
