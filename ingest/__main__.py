@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     for result in summary.files:
         if result.status == "failed":
             print(f"FAILED {result.path}: {result.reason}", file=sys.stderr)
+        elif result.warning and result.status == "ingested":
+            print(f"WARNING {result.path}: {result.warning}", file=sys.stderr)
     if args.json:
         print(summary.to_json())
     else:

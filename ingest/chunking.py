@@ -167,6 +167,8 @@ class StructureChunker:
 
     def _make(self, document, meta, section, paragraphs, start, end, kind, lead, position) -> Chunk:
         page = document.page_at(start)
+        page_end = document.page_at(max(start, end - 1)) if page is not None else None
+        ocr_pages = document.ocr_pages()
         return Chunk(
             doc_id=document.doc_id,
             text=document.text[start:end],
@@ -177,9 +179,11 @@ class StructureChunker:
             section=section,
             paragraphs=tuple(paragraphs),
             page=page,
-            page_end=document.page_at(max(start, end - 1)) if page is not None else None,
+            page_end=page_end,
             lead=lead,
             meta=meta,
+            ocr=page is not None
+            and any(n in ocr_pages for n in range(page, (page_end or page) + 1)),
         )
 
     def _enforce_limit(self, document, meta, chunks: list[Chunk]) -> list[Chunk]:

@@ -9,22 +9,52 @@ from pathlib import Path
 
 from ingest.cleaning import normalise, rejoin_hyphenation
 from ingest.errors import IngestError
-from ingest.pdf_loader import load_pdf
+from ingest.ocr import PageOcr
+from ingest.pdf_loader import PdfText, finish_pdf, load_pdf, read_pdf
 from ingest.records import LoadedDocument, document_id
 
-__all__ = ["IngestError", "document_id", "fingerprint", "load_document", "load_pdf"]
+__all__ = [
+    "IngestError",
+    "PdfText",
+    "document_id",
+    "fingerprint",
+    "finish_document",
+    "load_document",
+    "load_pdf",
+    "read_document",
+]
 
 # Bump when loading or chunking changes, so existing indexes re-ingest every file once.
 # 2: emphasised headings, header-less tables; 3: date lines; 4-5: appendices; 6: councils from the
-# text only; 7: the first page's masthead kept
-PIPELINE_VERSION = "7"
+# text only; 7: the first page's masthead kept; 8: the better of pypdf/pdfium per page, OCR
+PIPELINE_VERSION = "8"
 
 SUPPORTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
 SIDECAR_SUFFIX = ".meta.json"
 
 
-def load_document(path: Path, max_bytes: int) -> LoadedDocument:
-    """Read one paper into cleaned text; raise IngestError with a clear reason if it can't be."""
+def load_document(path: Path, max_bytes: int, ocr: PageOcr | None = None) -> LoadedDocument:
+    """Read one paper into cleaned text; raise IngestError with a clear reason if it can't be.
+
+    PDF pages with no usable text layer are read by `ocr`; without it they are named in the
+    document's warnings (or, when no page has text, in the error).
+    """
+    return finish_document(read_document(path, max_bytes), ocr)
+
+
+def finish_document(read: LoadedDocument | PdfText, ocr: PageOcr | None, progress=None):
+    """The second step of `read_document`: OCR and assembly for a PDF; others are done."""
+    if isinstance(read, LoadedDocument):
+        return read
+    document = finish_pdf(read, ocr, progress)
+    if not document.text.strip():
+        raise IngestError(read.path, "contains no text.")
+    document.file_hash = read.fingerprint
+    return document
+
+
+def read_document(path: Path, max_bytes: int) -> LoadedDocument | PdfText:
+    """The part of loading that needs no OCR: a document, or a PDF's pages before OCR."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -44,6 +74,10 @@ def load_document(path: Path, max_bytes: int) -> LoadedDocument:
         raise IngestError(path, f"could not be read ({exc.strerror or exc}).") from None
     if not data.strip():
         raise IngestError(path, "is empty.")
+    if suffix == ".pdf":
+        pdf = read_pdf(path, data)
+        pdf.fingerprint = fingerprint(path, data)
+        return pdf
     reader = _READERS[suffix]
     document = reader(path, data)
     if not document.text.strip():
@@ -335,7 +369,6 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
 
 
 _READERS: dict[str, Callable[[Path, bytes], LoadedDocument]] = {
-    ".pdf": load_pdf,
     ".docx": load_docx,
     ".html": load_html,
     ".htm": load_html,

@@ -18,11 +18,14 @@ from ingest.loaders import (
     SIDECAR_SUFFIX,
     SUPPORTED_SUFFIXES,
     IngestError,
+    PdfText,
     document_id,
     fingerprint,
-    load_document,
+    finish_document,
+    read_document,
 )
 from ingest.metadata import MetadataError, describe, read_sidecar
+from ingest.ocr import PageOcr
 from ingest.records import Chunk, DocumentMeta, LoadedDocument
 from ingest.store import Store
 
@@ -37,6 +40,9 @@ class FileResult:
     pages: int = 0
     chunks: int = 0
     reason: str = ""
+    warning: str = ""  # ingested, but with something the user should know (unread pages)
+    # PDF: which extractor's text each page holds (pypdf, pypdfium2, ocr, none), page 1 first.
+    page_sources: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -119,18 +125,21 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
     return found, ignored
 
 
-def _load(path: Path, max_bytes: int) -> tuple[LoadedDocument, DocumentMeta]:
-    """Parse one paper and describe it; runs in a worker process."""
+def _read(path: Path, max_bytes: int) -> tuple[LoadedDocument | PdfText, dict]:
+    """Parse one paper up to OCR, and read its sidecar; runs in a worker process."""
     if not path.exists():
         raise IngestError(path, "does not exist.")
-    document = load_document(path, max_bytes)
+    read = read_document(path, max_bytes)
     try:
         sidecar = read_sidecar(path)
     except MetadataError as exc:
         raise IngestError(path, str(exc)) from None
+    return read, sidecar
+
+
+def _describe(path: Path, document: LoadedDocument, sidecar: dict) -> DocumentMeta:
     values = describe(document.text, document.doc_id, sidecar)
-    meta = DocumentMeta(doc_id=document.doc_id, source=path.name, **values)
-    return document, meta
+    return DocumentMeta(doc_id=document.doc_id, source=path.name, **values)
 
 
 class Ingester:
@@ -148,6 +157,7 @@ class Ingester:
         max_file_bytes: int = 50_000_000,
         workers: int | None = None,
         progress: Callable[[str, int, int], None] | None = None,
+        ocr: PageOcr | None = None,
     ):
         self.store = store
         self.embedder = embedder
@@ -156,6 +166,7 @@ class Ingester:
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
         self.encode_group = 256  # chunks encoded together before their documents are written
         self.progress = progress or (lambda stage, done, total: None)
+        self.ocr = ocr  # None: pages without a text layer are named, not read
 
     def run(self, paths: Iterable[Path], prune: bool = False) -> IngestSummary:
         started = time.perf_counter()
@@ -196,6 +207,10 @@ class Ingester:
                         "skipped",
                         pages=int(record.get("pages", 0)),
                         chunks=int(record.get("chunks", 0)),
+                        warning=str(record.get("warning", "")),
+                        page_sources=[
+                            s for s in str(record.get("page_sources", "")).split(",") if s
+                        ],
                     )
                 )
                 continue
@@ -232,21 +247,26 @@ class Ingester:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
                 futures: list[Future] = [
-                    pool.submit(_load, path, self.max_file_bytes) for path in todo
+                    pool.submit(_read, path, self.max_file_bytes) for path in todo
                 ]
                 self._start_warm_up()
                 for path, future in zip(todo, futures, strict=True):
-                    try:
-                        yield path, future.result()
-                    except IngestError as exc:
-                        yield path, exc
+                    yield path, self._finished_read(path, future.result)
             return
         self._start_warm_up()
         for path in todo:
-            try:
-                yield path, _load(path, self.max_file_bytes)
-            except IngestError as exc:
-                yield path, exc
+            yield path, self._finished_read(path, lambda p=path: _read(p, self.max_file_bytes))
+
+    def _finished_read(self, path: Path, read: Callable[[], tuple]):
+        """The paper read (OCR here, in this process, with a progress bar) and described."""
+        try:
+            first, sidecar = read()
+            document = finish_document(
+                first, self.ocr, lambda done, total: self.progress("ocr", done, total)
+            )
+            return document, _describe(path, document, sidecar)
+        except IngestError as exc:
+            return exc
 
     def _start_warm_up(self) -> None:
         """Load the encoder in a thread while files are parsed and chunked."""
@@ -365,6 +385,8 @@ class Ingester:
                 "pages": document.page_count,
                 "chunks": len(chunks),
                 "characters": len(document.text),
+                "page_sources": ",".join(document.page_sources),
+                "warning": " ".join(document.warnings),
                 "embedder": self.embedder.name,  # vectors of another encoder mean a re-ingest
                 "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }
@@ -373,6 +395,12 @@ class Ingester:
             self._write_failed = True
             raise
         result = FileResult(
-            str(path), document.doc_id, "ingested", pages=document.page_count, chunks=len(chunks)
+            str(path),
+            document.doc_id,
+            "ingested",
+            pages=document.page_count,
+            chunks=len(chunks),
+            warning=" ".join(document.warnings),
+            page_sources=list(document.page_sources),
         )
         self._finish(summary, result)

@@ -43,7 +43,7 @@ class ConsoleProgress:
         if self._progress is None:
             return
         if stage not in self._tasks:
-            label = "Files" if stage == "files" else "Embedding chunks"
+            label = {"files": "Files", "ocr": "OCR pages"}.get(stage, "Embedding chunks")
             self._tasks[stage] = self._progress.add_task(label, total=total)
         self._progress.update(self._tasks[stage], completed=done, total=total)
 

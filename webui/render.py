@@ -201,7 +201,8 @@ def document_view(
         skip = max(0, cursor - chunk.start)
         if chunk.page is not None and chunk.page != page:
             page = chunk.page
-            body.append(f'<h4 class="page-mark" id="doc-page-{page}">Page {page}</h4>')
+            read_by = " (text read by OCR: check the page image)" if chunk.ocr else ""
+            body.append(f'<h4 class="page-mark" id="doc-page-{page}">Page {page}{read_by}</h4>')
         if chunk.kind == "table_row" and chunk.lead and chunk.lead != lead:
             # A table's header row is kept with each row, not as a chunk of its own.
             body.append(f'<div class="doc-chunk doc-lead">{text(chunk.lead)}</div>')
@@ -282,6 +283,8 @@ def upload_report(results: Iterable[Any], hidden: Iterable[str] = ()) -> str:
             note = f"added: {r.chunks} passages" + (f" from {r.pages} pages" if r.pages else "")
             if r.doc_id in hidden:
                 note += " (an exempt paper: it is not shown to the public)"
+            if r.warning:
+                note += f"; {r.warning.rstrip('.')}"
             lines.append(f'<li class="ok">{text(name)} {text(note)}.</li>')
         elif r.status == "skipped":
             lines.append(f'<li class="ok">{text(name)} is already in the library, unchanged.</li>')

@@ -123,6 +123,8 @@ class Services:
         return None
 
     def ingester(self, progress: Progress | None = None, workers: int | None = None) -> Ingester:
+        from ingest.service import build_ocr
+
         return Ingester(
             self.retriever.store,
             self.retriever.embedder,
@@ -130,6 +132,7 @@ class Services:
             max_file_bytes=int(self.settings.max_file_mb * 1_000_000),
             workers=workers,
             progress=progress,
+            ocr=build_ocr(self.settings),
         )
 
     def index_corpus(self, progress: Progress | None = None) -> IngestSummary | None:
