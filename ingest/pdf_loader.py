@@ -211,7 +211,7 @@ def assemble(
 
 
 def page_list(numbers: list[int]) -> str:
-    """ "1–3, 5" for [1, 2, 3, 5]."""
+    """Page numbers as text: "1–3, 5" for [1, 2, 3, 5]."""
     parts: list[str] = []
     for number in sorted(numbers):
         if parts and parts[-1][1] == number - 1:
