@@ -15,6 +15,7 @@ from ingest.line_roles import (
     is_data_row,
     split_sentences,
 )
+from ingest.minutes import MinuteItem, MinutesStructure
 from ingest.records import Chunk, DocumentMeta, LoadedDocument
 
 __all__ = ["StructureChunker", "split_sentences"]
@@ -38,6 +39,7 @@ class _Group:
     section: tuple[str, ...]
     number: str
     lines: list[_Line] = field(default_factory=list)
+    minute: str = ""  # the minute item the lines are under, in minutes
 
 
 class StructureChunker:
@@ -52,8 +54,20 @@ class StructureChunker:
         self.max_tokens = max_tokens
         self.target_tokens = min(target_tokens, max_tokens)
 
-    def chunk(self, document: LoadedDocument, meta: DocumentMeta) -> list[Chunk]:
-        groups = self._group(document)
+    def chunk(
+        self,
+        document: LoadedDocument,
+        meta: DocumentMeta,
+        minutes: MinutesStructure | None = None,
+    ) -> list[Chunk]:
+        """Chunks of the paper; in minutes, no chunk crosses from one minute item to the next."""
+        items = [i for i in (minutes.items if minutes else []) if i.number]
+        if items:
+            groups = self._group(document, 0, items[0].start)
+            for item in items:
+                groups.extend(self._group(document, item.start, item.end, item))
+        else:
+            groups = self._group(document, 0, len(document.text))
         spans: list[tuple[_Group, list[_Line], str, str]] = []  # group, lines, kind, lead
         for group in groups:
             spans.extend(self._pack(group))
@@ -62,20 +76,41 @@ class StructureChunker:
 
     # -- structure ---------------------------------------------------------------------------
 
-    def _group(self, document: LoadedDocument) -> list[_Group]:
-        texts = document.text.split("\n")
+    def _group(
+        self, document: LoadedDocument, start: int, end: int, item: MinuteItem | None = None
+    ) -> list[_Group]:
+        """Groups of the lines of text[start:end]; under a minute item, its label heads them."""
+        if end <= start:
+            return []
+        texts = document.text[start:end].split("\n")
+        first_line = document.text.count("\n", 0, start)
+        at_line_start = start == 0 or document.text[start - 1] == "\n"
+        headings = frozenset(
+            n - first_line
+            for n in document.heading_lines
+            if n > first_line or (n == first_line and at_line_start)
+        )
         tokens = self.count_tokens(texts)
-        roles = classify_lines(texts, document.heading_lines)
-        section: list[tuple[int, str]] = []
+        roles = classify_lines(texts, headings)
+        # The item's label is the root of every section path under it (level 0: never popped).
+        section: list[tuple[int, str]] = [(0, item.label)] if item else []
+        minute = item.number if item else ""
         groups: list[_Group] = []
         current: _Group | None = None
         section_number = ""
-        offset = 0
-        for text, count, (role, number, clean) in zip(texts, tokens, roles, strict=True):
+        offset = start
+        for k, (text, count, (role, number, clean)) in enumerate(
+            zip(texts, tokens, roles, strict=True)
+        ):
             line = _Line(start=offset, text=text, tokens=count, role=role, number=number)
             offset += len(text) + 1
+            if not text.strip() and k == len(texts) - 1:
+                continue  # the span ends where the next item's line starts
+            if k == 0 and item and _is_title_line(text, item):
+                continue  # "7 Public Forum" alone on its line: the item's label already says it
             if role == "heading":
                 level = heading_level(number, clean, False)
+                level = max(level, 1)  # below a minute item's label
                 while section and section[-1][0] >= level:
                     section.pop()
                 section.append((level, heading_label(number, clean)))
@@ -84,10 +119,10 @@ class StructureChunker:
                 continue
             path = tuple(s for _, s in section)
             if role == "text" and number:
-                current = _Group(section=path, number=number)
+                current = _Group(section=path, number=number, minute=minute)
                 groups.append(current)
             elif current is None or current.section != path:
-                current = _Group(section=path, number="")
+                current = _Group(section=path, number="", minute=minute)
                 groups.append(current)
                 current.number = section_number
             current.lines.append(line)
@@ -153,19 +188,29 @@ class StructureChunker:
     def _to_chunks(self, document, meta, spans) -> list[Chunk]:
         chunks = []
         for group, lines, kind, lead in spans:
-            start = lines[0].start
-            end = lines[-1].start + len(lines[-1].text)
+            start, end = _trim(document.text, lines[0].start, lines[-1].start + len(lines[-1].text))
             labels = [x.number for x in lines if x.role == "item" and x.number]
             paragraphs = [group.number] if group.number else []
             paragraphs += [f"{group.number}({label})" for label in labels]
             chunks.append(
                 self._make(
-                    document, meta, group.section, paragraphs, start, end, kind, lead, len(chunks)
+                    document,
+                    meta,
+                    group.section,
+                    paragraphs,
+                    start,
+                    end,
+                    kind,
+                    lead,
+                    len(chunks),
+                    group.minute,
                 )
             )
         return chunks
 
-    def _make(self, document, meta, section, paragraphs, start, end, kind, lead, position) -> Chunk:
+    def _make(
+        self, document, meta, section, paragraphs, start, end, kind, lead, position, minute=""
+    ) -> Chunk:
         page = document.page_at(start)
         page_end = document.page_at(max(start, end - 1)) if page is not None else None
         ocr_pages = document.ocr_pages()
@@ -182,6 +227,7 @@ class StructureChunker:
             page_end=page_end,
             lead=lead,
             meta=meta,
+            minute=minute,
             ocr=page is not None
             and any(n in ocr_pages for n in range(page, (page_end or page) + 1)),
         )
@@ -210,6 +256,7 @@ class StructureChunker:
                         chunk.kind,
                         chunk.lead,
                         0,
+                        chunk.minute,
                     )
                 )
         return [
@@ -250,6 +297,12 @@ class StructureChunker:
             size += n
         pieces.append((piece_start, end))
         return [_trim(text, a, b) for a, b in pieces if text[a:b].strip()]
+
+
+def _is_title_line(line: str, item: MinuteItem) -> bool:
+    """The line holds nothing but the item's number and title ("7. Public Forum:")."""
+    rest = line.strip()[len(item.number) :] if line.strip().startswith(item.number) else ""
+    return rest.strip(" .:)-–\t") == item.title
 
 
 def _label_in(paragraph: str, piece: str) -> bool:

@@ -25,6 +25,7 @@ from ingest.loaders import (
     read_document,
 )
 from ingest.metadata import MetadataError, describe, read_sidecar
+from ingest.minutes import parse_minutes
 from ingest.ocr import PageOcr
 from ingest.records import Chunk, DocumentMeta, LoadedDocument
 from ingest.store import Store
@@ -305,7 +306,10 @@ class Ingester:
                     )
                     continue
                 document, meta = parsed
-                chunks = chunker.chunk(document, meta)
+                minutes = parse_minutes(document.text) if meta.doc_type == "minutes" else None
+                if minutes is not None:
+                    document.structure = {"minutes": minutes.to_dict()}
+                chunks = chunker.chunk(document, meta, minutes)
                 if not chunks:
                     reason = "produced no text to index."
                     self._finish(
@@ -387,6 +391,8 @@ class Ingester:
                 "characters": len(document.text),
                 "page_sources": ",".join(document.page_sources),
                 "warning": " ".join(document.warnings),
+                # Minute items, attendance, motions and votes (ingest.minutes), as JSON.
+                "structure": json.dumps(document.structure) if document.structure else "",
                 "embedder": self.embedder.name,  # vectors of another encoder mean a re-ingest
                 "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }

@@ -59,6 +59,8 @@ class LoadedDocument:
     # PDF: which extractor's text each page holds (pypdf, pypdfium2, ocr, none), page 1 first.
     page_sources: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # one line each, e.g. pages that could not be read
+    # What the paper's structure holds, e.g. {"minutes": MinutesStructure.to_dict()}.
+    structure: dict[str, Any] = field(default_factory=dict)
 
     def ocr_pages(self) -> frozenset[int]:
         return frozenset(i for i, s in enumerate(self.page_sources, start=1) if s == "ocr")
@@ -103,6 +105,7 @@ class Chunk:
     lead: str = ""
     meta: DocumentMeta | None = None
     ocr: bool = False  # its text was read by OCR from the page image, not from a text layer
+    minute: str = ""  # in minutes: the number of the minute item it is under ("7", "2406")
 
     @property
     def id(self) -> str:
@@ -126,6 +129,8 @@ class Chunk:
         head = []
         if meta is not None:
             head.extend(_first_words(x, 8) for x in (meta.council, meta.title) if x)
+        if self.minute and len(self.section) > 1:
+            head.append(_first_words(self.section[0], 8))  # the minute item, above a sub-heading
         if self.section:
             head.append(_first_words(self.section[-1], 8))
         return " | ".join(head)
@@ -146,6 +151,7 @@ class Chunk:
                 "page_end": self.page_end if self.page_end is not None else -1,
                 "lead": self.lead,
                 "ocr": self.ocr,
+                "minute": self.minute,
                 "file_hash": file_hash,
                 # Sortable date for range filters: yyyymmdd as an int, 0 when unknown.
                 "date_int": int(meta.get("date", "").replace("-", "") or 0),
@@ -173,4 +179,5 @@ class Chunk:
             lead=str(meta.get("lead", "")),
             meta=DocumentMeta.from_metadata(meta),
             ocr=bool(meta.get("ocr", False)),
+            minute=str(meta.get("minute", "")),
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest import lexicon
+from ingest.minutes import MinutesStructure
 from ingest.records import Chunk
 from retrieval.text import terms, words
 
@@ -42,6 +43,8 @@ class Catalog:
     )
     _ranges: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
     _paper_terms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _minutes: dict[str, MinutesStructure | None] = field(default_factory=dict, repr=False)
+    _texts: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         self.index_of = {c.id: i for i, c in enumerate(self.chunks)}
@@ -89,6 +92,29 @@ class Catalog:
                 found.update(terms(chunk.embed_text))
             self._paper_terms[doc_id] = frozenset(found)
         return self._paper_terms[doc_id]
+
+    def minutes(self, doc_id: str) -> MinutesStructure | None:
+        """The minute items, motions and votes ingest found in a set of minutes (else None)."""
+        if doc_id not in self._minutes:
+            raw = str(self.documents.get(doc_id, {}).get("structure", "") or "")
+            try:
+                data = json.loads(raw).get("minutes") if raw else None
+                self._minutes[doc_id] = MinutesStructure.from_dict(data) if data else None
+            except (ValueError, TypeError, AttributeError):
+                self._minutes[doc_id] = None  # a record from an older ingest: no structure
+        return self._minutes[doc_id]
+
+    def text_of(self, doc_id: str, start: int, end: int) -> str:
+        """The paper's cleaned text from `start` to `end`, as far as its chunks hold it."""
+        key = (doc_id, start, end)
+        if key not in self._texts:
+            pieces = [
+                c.text[max(start, c.start) - c.start : min(end, c.end) - c.start]
+                for c in self.chunks_of(doc_id)
+                if c.end > start and c.start < end
+            ]
+            self._texts[key] = "\n".join(p for p in pieces if p)
+        return self._texts[key]
 
     def section_opening(self, chunk: Chunk) -> Chunk:
         """The first chunk of the section `chunk` is in (walking back through its paper)."""

@@ -74,6 +74,9 @@ UNIT_FEATURES = (
     "section_for_decision",  # in a recommendations or decisions section
     "vote_for_vote",  # a vote record, asked how the vote went
     "motion_for_motion",  # a mover or seconder, asked who moved
+    "record_for_motion",  # share of the question's topic in the minutes' record of the motion
+    # the unit is in, asked who moved or how the vote went (mover, amendment, vote together)
+    "record_answers",  # that record holds what is asked: its mover or seconder, or its vote
     "purpose_for_document",  # a statement of purpose, asked what the paper is about
     "section_for_document",  # in a purpose or summary section
     "type_missing",  # the question wants a kind of answer the unit does not hold
@@ -259,6 +262,30 @@ def _typed_near(text: str, q: Question, common: set[str]) -> float:
     return 0.0 if best is None else 1.0 / (1 + best)
 
 
+def _motion_record(
+    unit: Unit, q: Question, ctx: FeatureContext, topic: set[str], topic_total: float
+) -> tuple[float, float]:
+    """For a question about a motion or vote: how much of its topic the minutes' record of the
+    unit's motion holds (the mover's sentence, the amendment's text, the vote and the item's
+    title together), and whether that record has what is asked (a mover, a vote)."""
+    if not (q.motion or q.vote) or not topic_total:
+        return 0.0, 0.0
+    minutes = ctx.catalog.minutes(unit.chunk.doc_id)
+    if minutes is None:
+        return 0.0, 0.0
+    offset = unit.chunk.start + unit.start
+    motion = minutes.motion_at(offset)
+    if motion is None:
+        return 0.0, 0.0
+    item = minutes.item_at(offset)
+    text = ctx.catalog.text_of(unit.chunk.doc_id, *minutes.record_span(motion))
+    found = ctx.idf.expand(terms(f"{text}\n{motion.label}\n{item.title if item else ''}"))
+    answers = (q.motion and bool(motion.mover or motion.seconder)) or (
+        q.vote and bool(motion.outcome or motion.votes_for is not None or motion.unanimous)
+    )
+    return share(found, topic, ctx.idf, topic_total), float(answers)
+
+
 def unit_features(unit: Unit, q: Question, ctx: FeatureContext) -> dict[str, float]:
     """The named numbers the scorer weighs for one unit."""
     idf, chunk, text = ctx.idf, unit.chunk, unit.evidence
@@ -281,6 +308,7 @@ def unit_features(unit: Unit, q: Question, ctx: FeatureContext) -> dict[str, flo
             f"{unit.text}\n{chunk.lead if unit.is_row else ''}\n{_surroundings(unit, ctx.catalog)}"
         )
         role = float(bool(q.roles & set(terms(written))))
+    record_share, record_answers = _motion_record(unit, q, ctx, topic, topic_total)
     f = {
         "coverage": coverage,
         "coverage_context": share(context, q.terms, idf, ctx.total),
@@ -323,6 +351,8 @@ def unit_features(unit: Unit, q: Question, ctx: FeatureContext) -> dict[str, flo
         ),
         "vote_for_vote": float(q.vote and bool(VOTE.search(text))),
         "motion_for_motion": float(q.motion and bool(MOTION.search(text))),
+        "record_for_motion": record_share,
+        "record_answers": record_answers,
         "purpose_for_document": float(q.wants == "document" and bool(PURPOSE.search(text))),
         "section_for_document": float(
             q.wants == "document" and bool(PURPOSE_SECTION.search(in_sections))

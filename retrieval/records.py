@@ -143,6 +143,7 @@ class Hit:
             "page": chunk.page,
             "kind": chunk.kind,
             "ocr": chunk.ocr,
+            "minute": chunk.minute,
             "dense_rank": self.dense_rank,
             "lexical_rank": self.lexical_rank,
             "text": self.text,
@@ -207,6 +208,7 @@ class Citation:
     section: str = ""
     start: int = 0  # offset of the quote in the document's cleaned text
     ocr: bool = False  # the quote was read by OCR from the page image: check it against the page
+    minute: str = ""  # in minutes: the minute item's number
 
     @classmethod
     def from_chunk(cls, n: int, chunk: Chunk, quote: str) -> Citation:
@@ -228,11 +230,14 @@ class Citation:
             section=" > ".join(chunk.section),
             start=offset,
             ocr=chunk.ocr,
+            minute=chunk.minute,
         )
 
     def label(self) -> str:
         """One line a reader can follow: "Inverclyde Council · Council · 2010-02-18 · para 2.5"."""
         parts = [p for p in (self.council, self.body, self.date) if p]
+        if self.minute:
+            parts.append(f"minute {self.minute}")
         if self.paragraph:
             parts.append(f"para {self.paragraph}")
         if self.page is not None:

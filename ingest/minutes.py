@@ -1,0 +1,601 @@
+"""The structure of a set of minutes: its items, who attended, and each motion with its vote.
+
+Minutes across councils record business the same few ways, and these rules are facts about how
+minutes are written, not about any one council's papers:
+
+- each item opens with its minute number and a title: "7 Public Forum" on a line of its own,
+  "2404. Financial Report:" running on in the text, "45/23 Apologies"; the numbers of a paper's
+  items rise one by one (a few may be skipped), which tells them from numbered resolutions;
+- attendance sits under labels: "Present:", "Apologies:", "Absent:", "In attendance:";
+- a motion has a mover and usually a seconder ("moved by Councillor A and seconded by
+  Councillor B", "Proposed: Cllr A, Seconded: Cllr B", "A. Smith (motion), B. Jones (second)"),
+  then an outcome (CARRIED, LOST, withdrawn) and perhaps a count ("8 voting for, 1 against") or
+  the names of those voting each way;
+- what was decided follows "RESOLVED", "It was APPROVED", "AGREED".
+
+Every text kept here is a verbatim span of the paper's cleaned text (with its offsets), so the
+answerer can quote it.
+
+>>> text = "Minutes\\n1 Budget\\nThe motion was moved by Cllr Ash and seconded by Cllr Oak.\\n" \\
+...     "It was CARRIED (5 for, 2 against).\\n2 Roads\\nNoted.\\n3 Close\\nEnded 9pm."
+>>> m = parse_minutes(text)
+>>> [(i.number, i.title) for i in m.items]
+[('1', 'Budget'), ('2', 'Roads'), ('3', 'Close')]
+>>> v = m.items[0].motions[0]
+>>> (v.mover, v.seconder, v.outcome, v.votes_for, v.votes_against)
+('Cllr Ash', 'Cllr Oak', 'carried', 5, 2)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ingest import lexicon
+from ingest.line_roles import _is_heading_text, split_sentences
+
+# -- items -----------------------------------------------------------------------------------
+
+# "7 Public Forum" / "7. Public Forum" / "45/23 Apologies" / "Minute 12 Apologies", alone on a line.
+_LINE_ITEM = re.compile(
+    r"(?m)^(?:Minute\s+|Min\.?\s*)?(?P<number>(?:[A-Z]{1,4}\s?)?\d{1,4}(?:/\d{1,4}){0,2})[.:)]?"
+    r"[ \t]+(?P<title>[^\n]{3,100})$"
+)
+# "2404. Financial Report: BMM A/C ..." — the number and a title ending in a colon, running on.
+_INLINE_ITEM = re.compile(
+    r"(?:^|(?<=\n)|(?<=[.!?] )|(?<=[.!?]  ))(?P<number>\d{1,4}(?:/\d{1,4}){0,2})\.[ \t]+"
+    r"(?P<title>[A-Z][^:\n.]{2,90}?)(?::-?|\s[-–]\s)"
+)
+_OPEN_SENTENCES = 12  # sentences after which a motion's record is taken to be complete
+_RESOLUTION_GAP = 3  # characters between a vote and the "It was APPROVED" that records its decision
+_MAX_STEP = 3  # items a paper may skip between two minute numbers (withdrawn, exempt)
+_MIN_ITEMS = 3
+
+
+def _is_item_title(title: str) -> bool:
+    """A minute item's title: a heading, or a longer line that reads as one (no sentence end).
+
+    Titles of minute items run longer than headings of reports ("Opportunities to promote
+    sustainable transport through a review of parking policies and charges"); the rising
+    numbers of the items are what tells them from sentences that open with a number.
+    """
+    if _is_heading_text(title, numbered=True):
+        return True
+    return (
+        len(title.split()) <= 18
+        and (title[0].isupper() or title[0].isdigit())
+        and not title.endswith((".", ";", ",", "?", "!"))
+        and "\t" not in title
+    )
+
+
+def _key(number: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", number))
+
+
+def _follows(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    """b is a later minute number than a: one part rises by 1–3, the parts before it stay."""
+    if len(a) != len(b):
+        return False
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        if x != y:
+            return 0 < y - x <= _MAX_STEP and a[:i] == b[:i]
+    return False
+
+
+@dataclass
+class Motion:
+    """A proposal put to the meeting: who moved and seconded it, what became of it, the vote."""
+
+    start: int  # offsets of the record in the cleaned text: first to last sentence about it
+    end: int
+    kind: str = "motion"  # motion | amendment | recommendation | resolution
+    label: str = ""  # as the minutes name it: "Recommendation 2A", "The amendment"
+    mover: str = ""
+    seconder: str = ""
+    outcome: str = ""  # carried | lost | withdrawn | approved | rejected | deferred | agreed
+    unanimous: bool = False
+    votes_for: int | None = None
+    votes_against: int | None = None
+    abstentions: int | None = None
+    voted_for: list[str] = field(default_factory=list)  # named (recorded) votes
+    voted_against: list[str] = field(default_factory=list)
+    abstained: list[str] = field(default_factory=list)
+    sentences: list[tuple[int, int]] = field(default_factory=list)  # the record's own sentences
+
+
+@dataclass
+class MinuteItem:
+    number: str
+    title: str
+    start: int  # where the item's number stands
+    end: int  # where the next item starts
+    motions: list[Motion] = field(default_factory=list)
+    resolutions: list[tuple[int, int]] = field(default_factory=list)  # RESOLVED/AGREED spans
+    declarations: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+@dataclass
+class Attendance:
+    """Names under each attendance label, as written; `spans` are the labelled texts."""
+
+    present: list[str] = field(default_factory=list)
+    apologies: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
+    in_attendance: list[str] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class MinutesStructure:
+    items: list[MinuteItem] = field(default_factory=list)
+    attendance: Attendance = field(default_factory=Attendance)
+
+    def item_at(self, offset: int) -> MinuteItem | None:
+        for item in self.items:
+            if item.start <= offset < item.end:
+                return item
+        return None
+
+    def motion_at(self, offset: int) -> Motion | None:
+        """The motion whose record holds this offset (the narrowest, for nested amendments)."""
+        item = self.item_at(offset)
+        found = [m for m in (item.motions if item else []) if m.start <= offset < m.end]
+        return min(found, key=lambda m: m.end - m.start) if found else None
+
+    def record_span(self, motion: Motion) -> tuple[int, int]:
+        """What a motion's record is about: from the end of the item's previous motion (the
+        recommendation's heading, an amendment's text) to the decision written just after it
+        ("It was APPROVED: 2a. Residents Parking - …")."""
+        item = self.item_at(motion.start)
+        if item is None:
+            return motion.start, motion.end
+        before = [m.end for m in item.motions if m.end <= motion.start]
+        before += [b for _, b in item.resolutions if b <= motion.start]
+        start = max(before, default=item.start)
+        end = motion.end
+        for a, b in item.resolutions:
+            if motion.end <= a <= motion.end + _RESOLUTION_GAP:
+                end = max(end, b)
+                break
+        return start, end
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MinutesStructure:
+        items = []
+        for raw in data.get("items", []):
+            motions = [
+                Motion(**{**m, "sentences": [tuple(s) for s in m.get("sentences", [])]})
+                for m in raw.get("motions", [])
+            ]
+            items.append(
+                MinuteItem(
+                    **{
+                        **raw,
+                        "motions": motions,
+                        "resolutions": [tuple(s) for s in raw.get("resolutions", [])],
+                        "declarations": [tuple(s) for s in raw.get("declarations", [])],
+                    }
+                )
+            )
+        raw_att = data.get("attendance", {})
+        attendance = Attendance(
+            **{**raw_att, "spans": [tuple(s) for s in raw_att.get("spans", [])]}
+        )
+        return cls(items=items, attendance=attendance)
+
+
+def find_items(text: str) -> list[MinuteItem]:
+    """The paper's minute items: the longest run of rising minute numbers with titles."""
+    candidates: list[tuple[int, str, str, int]] = []  # start, number, title, family
+    for family, pattern in enumerate((_LINE_ITEM, _INLINE_ITEM)):
+        for m in pattern.finditer(text):
+            title = m.group("title").strip()
+            if family == 0 and not _is_item_title(title):
+                continue
+            if family == 1 and len(title.split()) > 12:
+                continue
+            candidates.append((m.start("number"), m.group("number"), title.rstrip(":.-– "), family))
+    candidates.sort()
+    best: list[int] = []
+    chain_of: list[list[int]] = []
+    for i, (_, number, _, family) in enumerate(candidates):
+        chain = [i]
+        for j in range(i):
+            previous = candidates[j]
+            if (
+                previous[3] == family
+                and _follows(_key(previous[1]), _key(number))
+                and len(chain_of[j]) + 1 > len(chain)
+            ):
+                chain = [*chain_of[j], i]
+        chain_of.append(chain)
+        if len(chain) > len(best):
+            best = chain
+    if len(best) < _MIN_ITEMS:
+        return []
+    items = []
+    for k, index in enumerate(best):
+        start, number, title, _ = candidates[index]
+        end = candidates[best[k + 1]][0] if k + 1 < len(best) else len(text)
+        items.append(MinuteItem(number=number, title=title, start=start, end=end))
+    return items
+
+
+# -- people and motions ----------------------------------------------------------------------
+
+_TITLES = "|".join(
+    sorted(
+        {*lexicon.cased("person_titles"), "Councillors", "Cllrs", "County Cllr", "Alderman"},
+        key=len,
+        reverse=True,
+    )
+)
+_NAMEWORD = r"(?:Mc|Mac|O'|O’)?[A-Z][a-z'’-]+|[A-Z]\.(?: ?[A-Z]\.)*"
+# Case matters in a name even inside patterns that ignore it ("moved by Cllr Ash and seconded").
+NAME = rf"(?-i:(?:(?:{_TITLES})\.?\s+)?(?:{_NAMEWORD})(?:[ \t]+(?:{_NAMEWORD})){{0,3}})"
+_KIND = r"(?P<kind>amendment|motion|recommendations?|resolution|proposal|report)"
+_LABEL = (
+    rf"(?P<label>(?:the\s+)?(?:report\s+and\s+)?{_KIND}(?:\s+(?:[0-9]{{1,2}}[A-Za-z]?|[A-Z])\b)?)"
+)
+
+_MOVED = [
+    # "Recommendation 2A was moved by Councillor Plowden and seconded by Councillor Morris"
+    re.compile(
+        rf"{_LABEL}[^.]{{0,60}}?\s+(?:was|were)\s+(?:moved|proposed)\s+by\s+(?P<mover>{NAME})"
+        rf"(?:[,;]?\s+and\s+seconded\s+by\s+(?P<seconder>{NAME}))?",
+        re.I,
+    ),
+    # "It was moved by Cllr A, seconded by Cllr B, that ..." / "Proposed by A; seconded by B"
+    re.compile(
+        rf"(?:it\s+was\s+)?(?:moved|proposed)(?:\s+by\b|\s*[:\-–]|(?=\s+(?-i:{_TITLES})\b))"
+        rf"\s*(?P<mover>{NAME})"
+        rf"(?:[,;]?\s*(?:and\s+)?(?:seconded|second)(?:\s+by)?\s*[:\-–]?\s*(?P<seconder>{NAME}))?",
+        re.I,
+    ),
+    # "A. Smith (motion), B. Jones (second)"
+    re.compile(
+        rf"(?P<mover>{NAME})\s*\((?:motion|moved|mover|proposer|proposed|proposal)\)"
+        rf"(?:[,;]?\s*(?P<seconder>{NAME})\s*\((?:second|seconded|seconder)\))?",
+        re.I,
+    ),
+    # "Councillor Wilcox moved an amendment ... which was seconded by Tim Rippington"
+    re.compile(
+        rf"(?P<mover>{NAME})\s+(?:moved|proposed|put\s+forward)\s+(?:an?\s+|the\s+)?{_KIND}?"
+        rf"(?:[^.]{{0,80}}?\bseconded\s+by\s+(?P<seconder>{NAME}))?",
+    ),
+]
+_SECONDED = [
+    re.compile(rf"(?:{_LABEL}\s+(?:was|were)\s+)?seconded\s+by\s+(?P<seconder>{NAME})", re.I),
+    re.compile(rf"(?P<seconder>{NAME})\s+seconded\b"),
+    re.compile(rf"\bSeconded\s*[:\-–]\s*(?P<seconder>{NAME})"),
+]
+_OUTCOME = re.compile(
+    r"\b(?P<upper>CARRIED|LOST|WITHDRAWN|DEFEATED|FELL|APPROVED|REJECTED|DEFERRED|AGREED|PASSED|"
+    r"FAILED)\b|\b(?:was|were|being|is)\s+(?:then\s+)?(?:unanimously\s+)?(?P<lower>carried|lost|"
+    r"withdrawn|defeated|passed|failed|approved|rejected|deferred|agreed|adopted)\b|"
+    r"\b(?:motion|amendment|recommendation|resolution)s?\s+(?P<short>carried|passed|failed|lost)\b",
+)
+_BARE_OUTCOME = re.compile(r"\b(?P<lower>approved|carried|passed|adopted|rejected|agreed)\b")
+_OUTCOME_FIRST = re.compile(
+    r"^(?:[^\w]*|o\s+)(?:CARRIED|LOST|APPROVED|REJECTED|DEFERRED|AGREED|PASSED|FAILED)\s*[-–:]\s*\w"
+)
+_OUTCOME_WORD = {
+    "fell": "lost",
+    "defeated": "lost",
+    "failed": "lost",
+    "passed": "carried",
+    "adopted": "carried",
+}
+_COUNT = r"(?<![£$€\d.,])(?P<n>\d{1,3}|none|no|nil)"
+
+
+def _side(words: str) -> re.Pattern:
+    """A count of votes one way: "6 members voting in favour", "none against", "For: 6"."""
+    return re.compile(
+        rf"{_COUNT}\s+(?:members?\s+|councillors?\s+|votes?\s+)?(?:voting\s+|voted\s+|votes?\s+)?"
+        rf"(?:{words})\b|\b(?:{words})\s*[:=\-–]\s*(?P<m>\d{{1,3}})\b",
+        re.I,
+    )
+
+
+_FOR = _side(r"for|in\s+favou?r")
+_AGAINST = _side("against")
+_ABSTAIN = re.compile(
+    rf"{_COUNT}\s+(?:members?\s+|councillors?\s+)?(?:abstentions?|abstained|abstaining)\b|"
+    rf"\babstentions?\s*[:=\-–]\s*(?P<m>\d{{1,3}})\b",
+    re.I,
+)
+_TALLY = re.compile(r"\b(?P<f>\d{1,2})\s*[-–]\s*(?P<a>\d{1,2})(?:\s*[-–]\s*(?P<b>\d{1,2}))?\b")
+_NAMED = {
+    "voted_for": re.compile(
+        r"\b(?:Ayes?|Yeas?|Yes|Voting\s+for|Voted\s+for|In\s+favou?r)\s*[:\-–]\s*"
+    ),
+    "voted_against": re.compile(
+        r"\b(?:Nays?|Noes|No|Voting\s+against|Voted\s+against|Against)\s*[:\-–]\s*"
+    ),
+    "abstained": re.compile(r"\b(?:Abstain(?:ed|ing|ions?)?)\s*[:\-–]\s*"),
+}
+_VOTE_CONTEXT = re.compile(
+    r"\bvot(?:e|es|ed|ing)\b|\b(?:carried|lost|passed|failed|defeated|favou?r|against|abstain\w*|"
+    r"ayes?|nays?|noes|yeas?|motion|amendment)\b",
+    re.I,
+)
+_UNANIMOUS = re.compile(r"\bunanimous(?:ly)?\b|\ball\s+in\s+favou?r\b|\bwithout\s+dissent\b", re.I)
+_NAMED_RE = re.compile(NAME)
+# Capitalised words that open a sentence, not a name: "The Committee moved ...".
+_NOT_PERSON = frozenset(
+    {"The", "It", "On", "A", "An", "This", "That", "Members", "Councillors", "Committee"}
+    | {"Council", "Chair", "Officers", "All", "None"}
+)
+_RESOLVED = re.compile(
+    r"\bRESOLVED\b|\bIt\s+was\s+(?:APPROVED|AGREED|RESOLVED)\b|\b(?:Resolved|Agreed|Decision)\s*[:\-–]"
+    r"|\bAGREED\b",
+)
+_DECLARED = re.compile(
+    r"\bdeclared?\s+(?:an?\s+|their\s+|his\s+|her\s+)?(?:\w+\s+){0,3}interests?\b", re.I
+)
+
+
+def _person(name: str | None) -> str:
+    if not name:
+        return ""
+    name = name.strip(" ,;.")
+    first = name.split()[0] if name.split() else ""
+    return "" if first in _NOT_PERSON else name
+
+
+def _count(match: re.Match | None) -> int | None:
+    if match is None:
+        return None
+    value = match.groupdict().get("m") or match.groupdict().get("n") or ""
+    return 0 if value.lower() in ("none", "no", "nil") else int(value)
+
+
+def _names(text: str) -> list[str]:
+    """People in a named vote list: "Ayes: Smith, Jones and Brown" → three names."""
+    head = re.split(r"[.;\n]|\b(?:Nays?|Noes|Against|Abstain\w*)\s*[:\-–]", text, maxsplit=1)[0]
+    parts = re.split(r",|\band\b|&", head)
+    return [p.strip() for p in parts if p.strip() and _NAMED_RE.fullmatch(p.strip())]
+
+
+_INITIAL_END = re.compile(r"(?:^|[\s(])[A-Z]\.$")
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in text[start:end], by line then sentence."""
+    out = []
+    cursor = start
+    for line in text[start:end].split("\n"):
+        joined_initial = False
+        for sentence in split_sentences(line):
+            a = cursor + (len(sentence) - len(sentence.lstrip()))
+            b = cursor + len(sentence.rstrip())
+            if b > a:
+                if joined_initial and out:
+                    out[-1] = (out[-1][0], b)  # "C. Dallas": an initial ends no sentence
+                else:
+                    out.append((a, b))
+                joined_initial = bool(_INITIAL_END.search(text[a:b]))
+            cursor += len(sentence)
+        cursor += 1
+    return out
+
+
+def _kind_named(sentence: str) -> str:
+    m = re.search(r"\b(amendment|motion|recommendations?|resolution)\b", sentence, re.I)
+    if not m:
+        return ""
+    word = m.group(1).lower()
+    return "recommendation" if word.startswith("recommendation") else word
+
+
+def _parse_motions(text: str, start: int, end: int) -> list[Motion]:
+    motions: list[Motion] = []
+
+    last_seen: dict[int, int] = {}  # id(motion) → index of the last sentence about it
+
+    def latest(kind: str, missing: str) -> Motion | None:
+        """The latest motion still open on this count, of the kind the sentence names."""
+        for motion in reversed(motions):
+            if not kind and index - last_seen[id(motion)] > _OPEN_SENTENCES:
+                # A sentence that names no motion ("APPROVED – calendar") speaks of one just
+                # moved; one that names it ("the amendment was withdrawn") may come later.
+                continue
+            if getattr(motion, missing) in ("", None) and (not kind or motion.kind == kind):
+                return motion
+        return None
+
+    for index, (a, b) in enumerate(_sentences(text, start, end)):
+        sentence = text[a:b]
+        kind = _kind_named(sentence)
+        touched: Motion | None = None
+        for pattern in _MOVED:
+            m = pattern.search(sentence)
+            if m and _person(m.group("mover")):
+                found_kind = (m.groupdict().get("kind") or kind or "motion").lower()
+                if found_kind.startswith("recommendation") or found_kind == "report":
+                    found_kind = "recommendation"
+                if found_kind == "proposal":
+                    found_kind = "motion"
+                label = (m.groupdict().get("label") or "").strip()
+                touched = Motion(start=a, end=b, kind=found_kind, label=label)
+                touched.mover = _person(m.group("mover"))
+                touched.seconder = _person(m.groupdict().get("seconder"))
+                motions.append(touched)
+                break
+        if touched is None:
+            for pattern in _SECONDED:
+                m = pattern.search(sentence)
+                if m and _person(m.group("seconder")):
+                    touched = latest(kind, "seconder")
+                    if touched is not None:
+                        touched.seconder = _person(m.group("seconder"))
+                    break
+        outcome = _OUTCOME.search(sentence) or (touched and _BARE_OUTCOME.search(sentence))
+        if touched is None and _OUTCOME_FIRST.match(sentence):
+            # "APPROVED – 2018 Meetings Calendar": a bulleted decision that stands alone.
+            touched = Motion(start=a, end=b, kind="motion", label=sentence)
+            motions.append(touched)
+        counts = [_FOR.search(sentence), _AGAINST.search(sentence), _ABSTAIN.search(sentence)]
+        tally = (
+            _TALLY.search(sentence)
+            if re.search(r"\bvote|carried|passed|approved|failed", sentence, re.I)
+            else None
+        )
+        named = {k: p.search(sentence) for k, p in _NAMED.items()}
+        about_vote = bool(_VOTE_CONTEXT.search(sentence))
+        if not about_vote:
+            counts, named = [None, None, None], {}
+        if outcome and not outcome.groupdict().get("upper") and not (kind or about_vote or touched):
+            outcome = None  # "the decision had been approved by the previous administration"
+        counted = any(counts) or tally or any(named.values())
+        if outcome or counted or _UNANIMOUS.search(sentence):
+            target = touched or latest(kind, "outcome")
+            if target is None and (
+                counted or (outcome and kind and not _RESOLVED.search(sentence))
+            ):
+                target = Motion(start=a, end=b, kind=kind or "motion", label="")
+                motions.append(target)
+            if target is not None:
+                if outcome and not target.outcome:
+                    groups = outcome.groupdict()
+                    word = next(
+                        v for k, v in groups.items() if v and k in ("upper", "lower", "short")
+                    ).lower()
+                    target.outcome = _OUTCOME_WORD.get(word, word)
+                target.unanimous = target.unanimous or bool(_UNANIMOUS.search(sentence))
+                for attr, match in zip(
+                    ("votes_for", "votes_against", "abstentions"), counts, strict=True
+                ):
+                    if match is not None and getattr(target, attr) is None:
+                        setattr(target, attr, _count(match))
+                if tally and target.votes_for is None:
+                    target.votes_for = int(tally.group("f"))
+                    target.votes_against = int(tally.group("a"))
+                    if tally.group("b"):
+                        target.abstentions = int(tally.group("b"))
+                for attr, match in named.items():
+                    if match is not None and not getattr(target, attr):
+                        setattr(target, attr, _names(sentence[match.end() :]))
+                touched = target
+        if touched is not None:
+            last_seen[id(touched)] = index
+            touched.start = min(touched.start, a)
+            touched.end = max(touched.end, b)
+            touched.sentences.append((a, b))
+    return motions
+
+
+_LIST_LABEL = re.compile(r"\(?(?:\d{1,2}[a-z]?|[a-z]|[ivx]{1,4})[.)]\s")
+
+
+def _spans(text: str, start: int, end: int, pattern: re.Pattern) -> list[tuple[int, int]]:
+    """From each sentence matching the pattern to the end of its line, with the numbered or
+    lettered decisions listed under it ("It was APPROVED:" then "1. …", "2. …")."""
+    out: list[tuple[int, int]] = []
+    for a, _b in _sentences(text, start, end):
+        if out and a < out[-1][1]:
+            continue  # inside the span just taken
+        if not pattern.search(text[a:_b]):
+            continue
+        line_end = text.find("\n", a, end)
+        last = end if line_end < 0 else line_end
+        cue = text[a:last].rstrip()
+        while last < end:
+            following = text.find("\n", last + 1, end)
+            following = end if following < 0 else following
+            line = text[last + 1 : following]
+            heads = cue.endswith((":", ";", "APPROVED", "RESOLVED", "AGREED")) and last == (
+                line_end if line_end >= 0 else end
+            )
+            if not (_LIST_LABEL.match(line) or (heads and line.strip())):
+                break
+            last = following
+        out.append((a, len(text[:last].rstrip())))
+    return out
+
+
+_ATTENDANCE = re.compile(
+    r"(?:^|(?<=\n)|(?<=\. )|(?<=\d\. ))(?:[^\w\s]{1,3}\s*|o\s+)?(?:(?:Members|Councillors|Commissioners|Trustees|"
+    r"Directors|Officers|Others|Also)\s+)?(?P<label>Present|Apologies(?:\s+for\s+absence)?|Absent|"
+    r"In\s+attendance|Attending|Officers)\s*(?:were\s+received\s+from|received\s+from|from)?"
+    r"\s*[:\-–]*\s*(?:Councillors\s*[:\-–]*\s*)?(?=(?P<value>[^\n]+))",
+    re.I,
+)
+_ATTENDANCE_FIELD = {
+    "present": "present",
+    "apologies": "apologies",
+    "absent": "absent",
+    "in attendance": "in_attendance",
+    "attending": "in_attendance",
+    "officers": "in_attendance",
+}
+
+
+def _attendance(text: str, items: list[MinuteItem]) -> Attendance:
+    """Attendance labels in the paper's opening and in items about attendance or apologies."""
+    regions = [(0, items[0].start if items else min(len(text), 3000))]
+    regions += [
+        (i.start, i.end)
+        for i in items
+        if re.search(r"apolog|attendance|present|absen", i.title, re.I)
+    ]
+    att = Attendance()
+    for start, end in regions:
+        for m in _ATTENDANCE.finditer(text, start, end):
+            label = re.sub(r"\s+", " ", m.group("label").lower())
+            key = _ATTENDANCE_FIELD.get(label.split(" for ")[0], "")
+            if not key:
+                continue
+            value_start = m.start("value")
+            value = m.group("value")
+            # The list ends at the first sentence end, or where the next label or item starts.
+            cut = re.search(r"\.\s+(?=[A-Z0-9])|\.$", value)
+            stop = cut.start() if cut else len(value)
+            nxt = next((i.start for i in items if value_start < i.start < value_start + stop), None)
+            if nxt is not None:
+                stop = nxt - value_start
+            value = value[:stop].strip(" .")
+            if not value:
+                continue
+            att.spans.append((m.start("label"), value_start + len(value)))
+            if re.fullmatch(r"(?i)none|nil|no apologies|none received", value):
+                continue
+            getattr(att, key).extend(_attendees(value))
+    return att
+
+
+def _attendees(value: str) -> list[str]:
+    value = re.sub(r"^(?:Councillors|Cllrs)\s*[:\-–]*\s*", "", value)
+    parts = re.split(r",|;|\s&\s|\sand\s", value)
+    return [p.strip(" .") for p in parts if p.strip(" .")]
+
+
+def parse_minutes(text: str) -> MinutesStructure:
+    """Items, attendance, motions, votes and resolutions of one set of minutes."""
+    items = find_items(text)
+    # Minutes without numbered items (bulleted US minutes) are one unnumbered item.
+    units = items or [MinuteItem(number="", title="", start=0, end=len(text))]
+    for item in units:
+        item.motions = _parse_motions(text, item.start, item.end)
+        item.resolutions = _spans(text, item.start, item.end, _RESOLVED)
+        declared = _spans(text, item.start, item.end, _DECLARED)
+        if re.search(r"declaration", item.title, re.I):
+            title_end = text.index(item.title, item.start) + len(item.title)
+            body = [
+                (a + len(text[a:b]) - len(text[a:b].lstrip(" :.-–")), b)
+                for a, b in _sentences(text, title_end, item.end)
+                if text[a:b].strip(" :.-–")
+            ]
+            declared = declared or body[:2]
+        item.declarations = declared
+    return MinutesStructure(items=units, attendance=_attendance(text, items))
