@@ -234,7 +234,7 @@ def find_items(text: str) -> list[MinuteItem]:
 
 _TITLES = "|".join(
     sorted(
-        {*lexicon.cased("person_titles"), "Councillors", "Cllrs", "County Cllr", "Alderman"},
+        {*lexicon.cased("person_titles"), *lexicon.cased("group_titles")},
         key=len,
         reverse=True,
     )
@@ -331,11 +331,7 @@ _VOTE_CONTEXT = re.compile(
 )
 _UNANIMOUS = re.compile(r"\bunanimous(?:ly)?\b|\ball\s+in\s+favou?r\b|\bwithout\s+dissent\b", re.I)
 _NAMED_RE = re.compile(NAME)
-# Capitalised words that open a sentence, not a name: "The Committee moved ...".
-_NOT_PERSON = frozenset(
-    {"The", "It", "On", "A", "An", "This", "That", "Members", "Councillors", "Committee"}
-    | {"Council", "Chair", "Officers", "All", "None"}
-)
+_NOT_PERSON = frozenset(lexicon.cased("not_mover_words"))
 _RESOLVED = re.compile(
     r"\bRESOLVED\b|\bIt\s+was\s+(?:APPROVED|AGREED|RESOLVED)\b|\b(?:Resolved|Agreed|Decision)\s*[:\-–]"
     r"|\bAGREED\b",
