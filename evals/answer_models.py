@@ -152,7 +152,7 @@ def fit_unit_model(cases: Sequence[Case], echo=print) -> tuple[dict[str, float],
     return coef, bias, sum(len(g[0]) for g in groups)
 
 
-def fit_abstention_model(cases: Sequence[Case], weights: Weights) -> tuple[dict[str, float], float]:
+def _abstention_rows(cases: Sequence[Case], weights: Weights) -> tuple[list, list[int]]:
     from retrieval.extractive import ExtractiveAnswerer
 
     answerer = ExtractiveAnswerer(weights)
@@ -161,20 +161,53 @@ def fit_abstention_model(cases: Sequence[Case], weights: Weights) -> tuple[dict[
         analysis = answerer.analyse(case.asked, case.result, case.catalog)
         rows.append(analysis.question_features)
         labels.append(int(bool(case.question.get("unanswerable"))))
+    return rows, labels
+
+
+def fit_abstention_model(cases: Sequence[Case], weights: Weights) -> tuple[dict[str, float], float]:
+    rows, labels = _abstention_rows(cases, weights)
     return _fit_logistic(rows, QUESTION_FEATURES, labels, None, balanced=True)
+
+
+def out_of_fold_abstention(cases: Sequence[Case], weights: Weights) -> list[float]:
+    """Each case's abstention probability from a model fitted without its fold (5 folds): the
+    thresholds are chosen on these, since on the model's own fitting data it looks surer of
+    itself than it is on new questions."""
+    rows, labels = _abstention_rows(cases, weights)
+    out = [0.0] * len(rows)
+    for k in range(5):
+        train = [i for i in range(len(rows)) if i % 5 != k]
+        if len({labels[i] for i in train}) < 2:
+            continue  # a fold without both kinds of question: keep the in-sample model
+        coef, bias = _fit_logistic(
+            [rows[i] for i in train],
+            QUESTION_FEATURES,
+            [labels[i] for i in train],
+            None,
+            balanced=True,
+        )
+        fold = replace(weights, abstain=coef, abstain_bias=bias)
+        for i in range(k, len(rows), 5):
+            out[i] = fold.abstain_probability(rows[i])
+    for i, p in enumerate(out):
+        if not p:
+            out[i] = weights.abstain_probability(rows[i])
+    return out
 
 
 TYPED_FLOORS = (0.0, 0.2, 0.3, 0.4, 0.5)
 
 
 def _grades(cases: Sequence[Case], weights: Weights) -> list[tuple]:
-    """Per case: its abstention inputs, whether it is unanswerable, and for each companion
-    share whether the composed (not abstained) answer is right."""
+    """Per case: its abstention inputs (the probability out of fold), whether it is
+    unanswerable, and for each companion share whether the composed (not abstained) answer is
+    right."""
     from retrieval.extractive import ExtractiveAnswerer
 
     answerer = ExtractiveAnswerer(weights)
+    held_out_p = out_of_fold_abstention(cases, weights)
     out = []
-    for case in cases:
+    for case, p in zip(cases, held_out_p, strict=True):
         analysis = answerer.analyse(case.asked, case.result, case.catalog)
         right = {}
         for companion in COMPANIONS:
@@ -183,7 +216,7 @@ def _grades(cases: Sequence[Case], weights: Weights) -> list[tuple]:
             right[companion] = bool(answer_correct(case.question, answer.to_dict()))
         unanswerable = bool(case.question.get("unanswerable"))
         found = bool(analysis.ranked)
-        out.append((analysis.question_features, analysis.abstain_p, found, unanswerable, right))
+        out.append((analysis.question_features, p, found, unanswerable, right))
     return out
 
 

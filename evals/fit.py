@@ -9,7 +9,8 @@ Three steps, all on tuning questions only (held-out questions are never read):
 2. The abstention model: a logistic regression from each question's features (computed with the
    fitted unit model) to whether it is unanswerable, the classes balanced.
 3. The thresholds: the abstention threshold and the companion share are chosen on a grid to
-   maximise answer accuracy with at most 5% false abstention.
+   maximise answer accuracy with at most 5% false abstention, judged on out-of-fold abstention
+   probabilities (each question's from a model fitted without its fold).
 
 The fitted record is written to `retrieval/weights.json` with the command, the date and what it
 was fitted on.

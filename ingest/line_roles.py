@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from ingest import lexicon
+
 _BULLET = re.compile(r"^[-*•●▪◦■□➢➤–§o]\s+")
 DOTTED_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,3})+)\.?\s+(?=\S)")  # 2.5, 4.2.1, 1.0
 TOP_NUMBER = re.compile(r"^(\d{1,2})[.)]\s+(?=\S)")  # "1. Introduction", "3) ..."
@@ -14,6 +16,12 @@ _TERMINAL = (".", ";", ":", ",", "?", "!")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9£])")
 _ABBREVIATION = re.compile(
     r"\b(?:e\.g|i\.e|etc|cf|no|nos|para|paras|cllr|mr|mrs|ms|dr|st|vs|approx|ref)\.$", re.I
+)
+# An initial ends no sentence: "– B. Munro (motion)", "seconded by A. B. Jones", "Cllr J. Smith".
+# A capital after a capitalised word ("Appendix A. Then …", "Area B.") does.
+_INITIAL = re.compile(
+    rf"(?:^|[^\w\s]\s*|\b[a-z]+\s+|\b(?:{'|'.join(lexicon.cased('person_titles'))})\.?\s+|"
+    r"\b[A-Z]\.\s*)[A-Z]\.$"
 )
 WORD = re.compile(r"\S+\s*")
 
@@ -170,7 +178,7 @@ def split_sentences(text: str) -> list[str]:
     last = 0
     for match in _SENTENCE_END.finditer(text):
         candidate = text[last : match.start()]
-        if _ABBREVIATION.search(candidate):
+        if _ABBREVIATION.search(candidate) or _INITIAL.search(candidate):
             continue
         pieces.append(text[last : match.end()])
         last = match.end()

@@ -363,24 +363,16 @@ def _names(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip() and _NAMED_RE.fullmatch(p.strip())]
 
 
-_INITIAL_END = re.compile(r"(?:^|[\s(])[A-Z]\.$")
-
-
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """(start, end) of each sentence in text[start:end], by line then sentence."""
     out = []
     cursor = start
     for line in text[start:end].split("\n"):
-        joined_initial = False
         for sentence in split_sentences(line):
             a = cursor + (len(sentence) - len(sentence.lstrip()))
             b = cursor + len(sentence.rstrip())
             if b > a:
-                if joined_initial and out:
-                    out[-1] = (out[-1][0], b)  # "C. Dallas": an initial ends no sentence
-                else:
-                    out.append((a, b))
-                joined_initial = bool(_INITIAL_END.search(text[a:b]))
+                out.append((a, b))
             cursor += len(sentence)
         cursor += 1
     return out

@@ -25,7 +25,7 @@ from retrieval.records import Answer, SearchResult
 from retrieval.scoring import Weights
 from retrieval.selection import rank, select, select_parts, shaped
 from retrieval.text import names_different_papers
-from retrieval.units import Unit, candidates
+from retrieval.units import Unit, candidates, motion_record_units
 from retrieval.wordstats import Idf, idf_for
 
 
@@ -124,8 +124,13 @@ class ExtractiveAnswerer:
         if not ranked:
             return abstain(question, q, analysis.units)
         parts = question_parts(question)
-        chosen: list[Unit] = []
-        if len(parts) > 1:
+        # "Who moved it, and who seconded it?": one motion's record answers every part.
+        chosen: list[Unit] = (
+            motion_record_units(ranked[0], catalog, q) if q.motion or q.vote else []
+        )
+        if len(chosen) < 2:
+            chosen = []
+        if len(parts) > 1 and not chosen:
             idf: Idf = idf_for(catalog, access_of(result))
             readings = [replace(Question.parse(p, idf.known), cross=q.cross) for p in parts]
             chosen = select_parts(

@@ -18,8 +18,10 @@ from retrieval.detectors import MOTION, VOTE
 from retrieval.question import DECISION_SECTION, PURPOSE_SECTION, Question, definitions
 from retrieval.quotes import MAX_QUOTE, sentence_spans
 from retrieval.records import Hit, SearchResult
+from retrieval.text import terms
 
 MAX_ITEMS = 12
+MAX_RECORD = 4  # sentences of one motion's record shown: mover, seconder, amendment, vote
 LEAD_IN = re.compile(
     r"(?::-?|\bi\.e\.?|\bas follows\.?|\bthe following\.?|\bset out below\.?|\bbelow\.?|"
     r"\binclude:?-?)\s*$",
@@ -82,6 +84,45 @@ def units_of(chunk: Chunk, rank: int, hit: Hit | None = None) -> list[Unit]:
     spans = [(s, e) for s, e in sentence_spans(chunk.text) if e - s > 3]
     windows = dict.fromkeys(window(chunk.text, s, e, spans) for s, e in spans)
     return [Unit(chunk, s, e, rank, hit) for s, e in windows]
+
+
+def motion_record_units(best: Unit, catalog: Catalog, q: Question) -> list[Unit]:
+    """When the best unit for "who moved …" or "how did the vote go …" lies in the minutes'
+    record of a motion: that unit and the record's other sentences (its mover, seconder,
+    outcome and vote), in reading order, a lead-in never first. Of two records the unit
+    touches, the one whose text holds more of the question. Empty when it touches none."""
+    minutes = catalog.minutes(best.chunk.doc_id)
+    if minutes is None:
+        return []
+    start, end = best.chunk.start + best.start, best.chunk.start + best.end
+    item = minutes.item_at(start)
+    touched = [
+        m
+        for m in (item.motions if item else [])
+        if any(a < end and start < b for a, b in m.sentences)
+    ]
+    if not touched:
+        return []
+
+    def asked(motion) -> int:
+        record = catalog.text_of(best.chunk.doc_id, *minutes.record_span(motion))
+        return len(q.terms & set(terms(record)))
+
+    motion = max(touched, key=asked)
+    chunks = catalog.chunks_of(best.chunk.doc_id)
+    found = [best]
+    for a, b in motion.sentences:
+        if start <= a and b <= end:
+            continue  # the best unit shows it already
+        chunk = next((c for c in chunks if c.start <= a and b <= c.end), None)
+        if chunk is not None:
+            found.append(
+                Unit(chunk, a - chunk.start, b - chunk.start, best.rank, best.hit, p=best.p)
+            )
+    found.sort(key=lambda u: (u.chunk.position, u.start))
+    found = found[:MAX_RECORD]
+    first = next((u for u in found if not u.is_lead_in), found[0])
+    return [first, *(u for u in found if u is not first)]
 
 
 def window(text: str, start: int, end: int, spans=None) -> tuple[int, int]:

@@ -118,6 +118,18 @@ def test_sentence_splitter_keeps_abbreviations():
     ]
 
 
+def test_an_initial_ends_no_sentence_but_a_label_letter_does():
+    assert split_sentences("Approved – B. Munro (motion), C. Dallas (second). Next.") == [
+        "Approved – B. Munro (motion), C. Dallas (second). ",
+        "Next.",
+    ]
+    assert split_sentences("Seconded by A. B. Jones. The plan is in Area B. Noted.") == [
+        "Seconded by A. B. Jones. ",
+        "The plan is in Area B. ",
+        "Noted.",
+    ]
+
+
 @pytest.fixture(scope="module")
 def model_tokens():
     return SentenceTransformerEmbedder()  # only its tokenizer is used: no model is loaded

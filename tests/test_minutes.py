@@ -354,3 +354,43 @@ def test_a_motion_question_finds_the_vote_through_the_motion_record():
     bare = Catalog(chunks, metas, {doc.doc_id: meta.to_metadata()}, fingerprint="old")
     ctx = FeatureContext.build(q, [lost], bare, Idf(bare, ("public",)))
     assert unit_features(lost, q, ctx)["record_for_motion"] == 0.0
+
+
+def test_a_vote_question_is_answered_from_the_whole_record_of_the_motion():
+    """Mover, seconder and vote stand in three sentences; the answer shows them together."""
+    import json
+
+    from retrieval.catalog import Catalog
+    from retrieval.question import Question
+    from retrieval.units import Unit, motion_record_units
+
+    text = (
+        "Minutes\n1 Apologies\nNone.\n2 Parking charges\nMembers discussed the charges at length "
+        "and heard from traders about the effect on the high street.\n"
+        "Cllr Elm moved an amendment to keep free parking at the library.\n"
+        "Members discussed the effect on shops and on the library's visitors in some detail.\n"
+        "The amendment was seconded by Cllr Fir.\n"
+        "On being put to the vote the amendment was LOST (2 for, 6 against).\n"
+        "3 Allotments\nThe rents were agreed.\n4 Close\nEnded."
+    )
+    doc = LoadedDocument(doc_id="oakham-minutes", path="x.txt", text=text)
+    meta = DocumentMeta(doc_id=doc.doc_id, doc_type="minutes")
+    minutes = parse_minutes(text)
+    chunks = StructureChunker(lambda ts: [len(t.split()) for t in ts], target_tokens=14).chunk(
+        doc, meta, minutes
+    )
+    metas = [c.to_metadata() for c in chunks]
+    record = {**meta.to_metadata(), "structure": json.dumps({"minutes": minutes.to_dict()})}
+    catalog = Catalog(chunks, metas, {doc.doc_id: record}, fingerprint="record")
+    vote = "On being put to the vote the amendment was LOST (2 for, 6 against)."
+    chunk = next(c for c in chunks if vote in c.text)
+    best = Unit(chunk, chunk.text.index(vote), chunk.text.index(vote) + len(vote), rank=1)
+    q = Question.parse("How did the vote go on keeping free parking at the library?")
+    shown = [u.text for u in motion_record_units(best, catalog, q)]
+    assert shown == [
+        "Cllr Elm moved an amendment to keep free parking at the library.",
+        "The amendment was seconded by Cllr Fir.",
+        vote,
+    ]
+    outside = next(c for c in chunks if "The rents were agreed." in c.text)
+    assert motion_record_units(Unit(outside, 0, len(outside.text), rank=1), catalog, q) == []

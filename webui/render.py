@@ -185,6 +185,8 @@ def document_view(
     head = [f"<h3>{text(title)}</h3>", f'<p class="doc-meta">{text(details)}</p>']
     if focus is not None:
         where = []
+        if focus.minute:
+            where.append(f"minute {focus.minute}")
         if focus.paragraph:
             where.append(f"paragraph {focus.paragraph}")
         if focus.page is not None:
