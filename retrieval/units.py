@@ -110,7 +110,7 @@ def motion_record_units(best: Unit, catalog: Catalog, q: Question) -> list[Unit]
 
     motion = max(touched, key=asked)
     chunks = catalog.chunks_of(best.chunk.doc_id)
-    found = [best]
+    found = []
     for a, b in motion.sentences:
         if start <= a and b <= end:
             continue  # the best unit shows it already
@@ -119,8 +119,7 @@ def motion_record_units(best: Unit, catalog: Catalog, q: Question) -> list[Unit]
             found.append(
                 Unit(chunk, a - chunk.start, b - chunk.start, best.rank, best.hit, p=best.p)
             )
-    found.sort(key=lambda u: (u.chunk.position, u.start))
-    found = found[:MAX_RECORD]
+    found = sorted([best, *found[: MAX_RECORD - 1]], key=lambda u: (u.chunk.position, u.start))
     first = next((u for u in found if not u.is_lead_in), found[0])
     return [first, *(u for u in found if u is not first)]
 
