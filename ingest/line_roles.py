@@ -184,3 +184,21 @@ def split_sentences(text: str) -> list[str]:
         last = match.end()
     pieces.append(text[last:])
     return [p for p in pieces if p]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or line item of `text`, whitespace trimmed."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for line in text.split("\n"):
+        cursor = offset
+        for piece in split_sentences(line):
+            start = line.find(piece, cursor - offset) + offset
+            end = start + len(piece)
+            cursor = end
+            stripped = piece.strip()
+            if stripped:
+                lead = len(piece) - len(piece.lstrip())
+                spans.append((start + lead, start + lead + len(stripped)))
+        offset += len(line) + 1
+    return spans

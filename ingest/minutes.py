@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ingest import lexicon
-from ingest.line_roles import _is_heading_text, split_sentences
+from ingest.line_roles import _is_heading_text, sentence_spans
 
 # -- items -----------------------------------------------------------------------------------
 
@@ -365,17 +365,7 @@ def _names(text: str) -> list[str]:
 
 def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """(start, end) of each sentence in text[start:end], by line then sentence."""
-    out = []
-    cursor = start
-    for line in text[start:end].split("\n"):
-        for sentence in split_sentences(line):
-            a = cursor + (len(sentence) - len(sentence.lstrip()))
-            b = cursor + len(sentence.rstrip())
-            if b > a:
-                out.append((a, b))
-            cursor += len(sentence)
-        cursor += 1
-    return out
+    return [(start + a, start + b) for a, b in sentence_spans(text[start:end])]
 
 
 def _kind_named(sentence: str) -> str:
@@ -386,7 +376,7 @@ def _kind_named(sentence: str) -> str:
     return "recommendation" if word.startswith("recommendation") else word
 
 
-def _parse_motions(text: str, start: int, end: int) -> list[Motion]:
+def _parse_motions(text: str, sentences: list[tuple[int, int]]) -> list[Motion]:
     motions: list[Motion] = []
 
     last_seen: dict[int, int] = {}  # id(motion) → index of the last sentence about it
@@ -402,7 +392,7 @@ def _parse_motions(text: str, start: int, end: int) -> list[Motion]:
                 return motion
         return None
 
-    for index, (a, b) in enumerate(_sentences(text, start, end)):
+    for index, (a, b) in enumerate(sentences):
         sentence = text[a:b]
         kind = _kind_named(sentence)
         touched: Motion | None = None
@@ -486,28 +476,28 @@ def _parse_motions(text: str, start: int, end: int) -> list[Motion]:
 _LIST_LABEL = re.compile(r"\(?(?:\d{1,2}[a-z]?|[a-z]|[ivx]{1,4})[.)]\s")
 
 
-def _spans(text: str, start: int, end: int, pattern: re.Pattern) -> list[tuple[int, int]]:
+def _spans(
+    text: str, sentences: list[tuple[int, int]], end: int, pattern: re.Pattern
+) -> list[tuple[int, int]]:
     """From each sentence matching the pattern to the end of its line, with the numbered or
-    lettered decisions listed under it ("It was APPROVED:" then "1. …", "2. …")."""
+    lettered decisions listed under it ("It was APPROVED:" then "1. …", "2. …"); a cue that
+    ends in a colon or in the decision word also takes the one line after it."""
     out: list[tuple[int, int]] = []
-    for a, _b in _sentences(text, start, end):
+    for a, b in sentences:
         if out and a < out[-1][1]:
             continue  # inside the span just taken
-        if not pattern.search(text[a:_b]):
+        if not pattern.search(text[a:b]):
             continue
         line_end = text.find("\n", a, end)
         last = end if line_end < 0 else line_end
-        cue = text[a:last].rstrip()
+        heads = text[a:last].rstrip().endswith((":", ";", "APPROVED", "RESOLVED", "AGREED"))
         while last < end:
             following = text.find("\n", last + 1, end)
             following = end if following < 0 else following
             line = text[last + 1 : following]
-            heads = cue.endswith((":", ";", "APPROVED", "RESOLVED", "AGREED")) and last == (
-                line_end if line_end >= 0 else end
-            )
             if not (_LIST_LABEL.match(line) or (heads and line.strip())):
                 break
-            last = following
+            last, heads = following, False
         out.append((a, len(text[:last].rstrip())))
     return out
 
@@ -574,9 +564,10 @@ def parse_minutes(text: str) -> MinutesStructure:
     # Minutes without numbered items (bulleted US minutes) are one unnumbered item.
     units = items or [MinuteItem(number="", title="", start=0, end=len(text))]
     for item in units:
-        item.motions = _parse_motions(text, item.start, item.end)
-        item.resolutions = _spans(text, item.start, item.end, _RESOLVED)
-        declared = _spans(text, item.start, item.end, _DECLARED)
+        sentences = _sentences(text, item.start, item.end)
+        item.motions = _parse_motions(text, sentences)
+        item.resolutions = _spans(text, sentences, item.end, _RESOLVED)
+        declared = _spans(text, sentences, item.end, _DECLARED)
         if re.search(r"declaration", item.title, re.I):
             title_end = text.index(item.title, item.start) + len(item.title)
             body = [

@@ -124,7 +124,8 @@ class ExtractiveAnswerer:
         if not ranked:
             return abstain(question, q, analysis.units)
         parts = question_parts(question)
-        # "Who moved it, and who seconded it?": one motion's record answers every part.
+        # "Who moved it, and who seconded it?", "How did the vote go?": the minutes' record of
+        # the motion answers whole, every part, though the minutes wrote it in several sentences.
         chosen: list[Unit] = (
             motion_record_units(ranked[0], catalog, q) if q.motion or q.vote else []
         )

@@ -4,30 +4,12 @@ from __future__ import annotations
 
 import re
 
-from ingest.chunking import split_sentences
+from ingest.line_roles import sentence_spans
 from retrieval.text import terms
 
 MAX_QUOTE = 300
 _CLAUSE_END = re.compile(r"[,;:–—]\s+|\s+-\s+")
 _MARKER = re.compile(r"^\s*(?:[-*•§]\s+)?(?:\d{1,2}(?:\.\d{1,3})+\.?\s+|\(?[a-z]{1,2}[.)]\s+)?")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence or line item of `text`, whitespace trimmed."""
-    spans: list[tuple[int, int]] = []
-    offset = 0
-    for line in text.split("\n"):
-        cursor = offset
-        for piece in split_sentences(line):
-            start = line.find(piece, cursor - offset) + offset
-            end = start + len(piece)
-            cursor = end
-            stripped = piece.strip()
-            if stripped:
-                lead = len(piece) - len(piece.lstrip())
-                spans.append((start + lead, start + lead + len(stripped)))
-        offset += len(line) + 1
-    return spans
 
 
 def trim(

@@ -24,7 +24,7 @@ from retrieval.question import (
 )
 from retrieval.scoring import Weights
 from retrieval.text import terms
-from retrieval.units import Unit, motion_record_units, section_opening, table_rows
+from retrieval.units import Unit, section_opening, table_rows
 
 MAX_UNITS = 4
 _ATTRIBUTES = frozenset(terms(" ".join(sorted(lexicon.words("attribute_measures")))))
@@ -157,12 +157,6 @@ def select(q: Question, ranked: list[Unit], catalog: Catalog, weights: Weights) 
         )
         if lead_in is not None and (q.is_list or lead_in is best):
             return [lead_in]
-    if q.motion or q.vote:
-        # The minutes' record of the motion answers whole: who moved and seconded, what the
-        # vote was, though the minutes wrote them in separate sentences.
-        record = motion_record_units(best, catalog, q)
-        if len(record) > 1:
-            return record
     return _with_companions(q, best, ranked, weights)
 
 

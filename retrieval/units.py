@@ -12,11 +12,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ingest.line_roles import sentence_spans
 from ingest.records import Chunk
 from retrieval.catalog import Catalog
 from retrieval.detectors import MOTION, VOTE
 from retrieval.question import DECISION_SECTION, PURPOSE_SECTION, Question, definitions
-from retrieval.quotes import MAX_QUOTE, sentence_spans
+from retrieval.quotes import MAX_QUOTE
 from retrieval.records import Hit, SearchResult
 from retrieval.text import terms
 

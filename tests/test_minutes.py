@@ -3,6 +3,7 @@ outcome and vote, resolutions; chunks that follow the items; golden records of r
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -309,10 +310,22 @@ def test_real_minutes_ingest_chunks_by_item(tmp_path: Path):
     assert not any(c.minute == "2406" and "2407." in c.text for c in chunks)
 
 
+def _minutes_catalog(text: str, target_tokens: int):
+    """Chunks of made-up minutes and a catalog whose document record holds their structure."""
+    from retrieval.catalog import Catalog
+
+    doc = LoadedDocument(doc_id="oakham-minutes", path="x.txt", text=text)
+    meta = DocumentMeta(doc_id=doc.doc_id, doc_type="minutes", council="Oakham Town Council")
+    minutes = parse_minutes(text)
+    chunker = StructureChunker(_words, target_tokens=target_tokens)
+    chunks = chunker.chunk(doc, meta, minutes)
+    metas = [c.to_metadata() for c in chunks]
+    record = {**meta.to_metadata(), "structure": json.dumps({"minutes": minutes.to_dict()})}
+    return chunks, Catalog(chunks, metas, {doc.doc_id: record}, fingerprint=text)
+
+
 def test_a_motion_question_finds_the_vote_through_the_motion_record():
     """The vote sentence says only "the amendment"; the record joins it to what was moved."""
-    import json
-
     from retrieval.catalog import Catalog
     from retrieval.features import FeatureContext, unit_features
     from retrieval.question import Question
@@ -326,16 +339,8 @@ def test_a_motion_question_finds_the_vote_through_the_motion_record():
         "On being put to the vote the amendment was LOST (2 for, 6 against).\n"
         "3 Allotments\nThe rents were agreed. The vote was unanimous.\n4 Close\nEnded."
     )
-    doc = LoadedDocument(doc_id="oakham-minutes", path="x.txt", text=text)
-    meta = DocumentMeta(doc_id=doc.doc_id, doc_type="minutes", council="Oakham Town Council")
-    minutes = parse_minutes(text)
-    chunks = StructureChunker(lambda ts: [len(t.split()) for t in ts], target_tokens=12).chunk(
-        doc, meta, minutes
-    )
-    metas = [c.to_metadata() for c in chunks]
-    record = {**meta.to_metadata(), "structure": json.dumps({"minutes": minutes.to_dict()})}
-    catalog = Catalog(chunks, metas, {doc.doc_id: record}, fingerprint="minutes")
-    assert catalog.minutes(doc.doc_id) == minutes
+    chunks, catalog = _minutes_catalog(text, target_tokens=12)
+    assert catalog.minutes("oakham-minutes") == parse_minutes(text)
     q = Question.parse("How did the vote go on the amendment to keep free parking at the library?")
     assert q.vote
 
@@ -351,16 +356,14 @@ def test_a_motion_question_finds_the_vote_through_the_motion_record():
     assert f_lost["record_for_motion"] > 0.5 and f_lost["record_answers"] == 1.0
     assert f_other["record_for_motion"] < f_lost["record_for_motion"]
     # A catalog read from an older ingest has no structure: the features are simply 0.
-    bare = Catalog(chunks, metas, {doc.doc_id: meta.to_metadata()}, fingerprint="old")
+    metas = [c.to_metadata() for c in chunks]
+    bare = Catalog(chunks, metas, {"oakham-minutes": metas[0]}, fingerprint="old")
     ctx = FeatureContext.build(q, [lost], bare, Idf(bare, ("public",)))
     assert unit_features(lost, q, ctx)["record_for_motion"] == 0.0
 
 
 def test_a_vote_question_is_answered_from_the_whole_record_of_the_motion():
     """Mover, seconder and vote stand in three sentences; the answer shows them together."""
-    import json
-
-    from retrieval.catalog import Catalog
     from retrieval.question import Question
     from retrieval.units import Unit, motion_record_units
 
@@ -373,15 +376,7 @@ def test_a_vote_question_is_answered_from_the_whole_record_of_the_motion():
         "On being put to the vote the amendment was LOST (2 for, 6 against).\n"
         "3 Allotments\nThe rents were agreed.\n4 Close\nEnded."
     )
-    doc = LoadedDocument(doc_id="oakham-minutes", path="x.txt", text=text)
-    meta = DocumentMeta(doc_id=doc.doc_id, doc_type="minutes")
-    minutes = parse_minutes(text)
-    chunks = StructureChunker(lambda ts: [len(t.split()) for t in ts], target_tokens=14).chunk(
-        doc, meta, minutes
-    )
-    metas = [c.to_metadata() for c in chunks]
-    record = {**meta.to_metadata(), "structure": json.dumps({"minutes": minutes.to_dict()})}
-    catalog = Catalog(chunks, metas, {doc.doc_id: record}, fingerprint="record")
+    chunks, catalog = _minutes_catalog(text, target_tokens=14)
     vote = "On being put to the vote the amendment was LOST (2 for, 6 against)."
     chunk = next(c for c in chunks if vote in c.text)
     best = Unit(chunk, chunk.text.index(vote), chunk.text.index(vote) + len(vote), rank=1)
