@@ -17,7 +17,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;])[\"'”’)]?\s+(?=[\"'“‘(]?[A-Z0-9�
 _ABBREVIATION = re.compile(
     r"\b(?:e\.g|i\.e|etc|cf|no|nos|para|paras|cllr|mr|mrs|ms|dr|st|vs|approx|ref)\.$", re.I
 )
-# An initial ends no sentence: "– B. Munro (motion)", "seconded by A. B. Jones", "Cllr J. Smith".
+# An initial ends no sentence: "– B. Jones (motion)", "seconded by A. B. Jones", "Cllr J. Smith".
 # A capital after a capitalised word ("Appendix A. Then …", "Area B.") does.
 _INITIAL = re.compile(
     rf"(?:^|[^\w\s]\s*|\b[a-z]+\s+|\b(?:{'|'.join(lexicon.cased('person_titles'))})\.?\s+|"

@@ -28,7 +28,7 @@ __all__ = [
 # 2: emphasised headings, header-less tables; 3: date lines; 4-5: appendices; 6: councils from the
 # text only; 7: the first page's masthead kept; 8: the better of pypdf/pdfium per page, OCR;
 # 9: minutes chunked by minute item, with their structure in the document record; 10: an initial
-# ("B. Munro") ends no sentence
+# ("B. Jones") ends no sentence
 PIPELINE_VERSION = "10"
 
 SUPPORTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")

@@ -4,7 +4,7 @@ Minutes across councils record business the same few ways, and these rules are f
 minutes are written, not about any one council's papers:
 
 - each item opens with its minute number and a title: "7 Public Forum" on a line of its own,
-  "2404. Financial Report:" running on in the text, "45/23 Apologies"; the numbers of a paper's
+  "112. Finance:" running on in the text, "45/23 Apologies"; the numbers of a paper's
   items rise one by one (a few may be skipped), which tells them from numbered resolutions;
 - attendance sits under labels: "Present:", "Apologies:", "Absent:", "In attendance:";
 - a motion has a mover and usually a seconder ("moved by Councillor A and seconded by
@@ -42,7 +42,7 @@ _LINE_ITEM = re.compile(
     r"(?m)^(?:Minute\s+|Min\.?\s*)?(?P<number>(?:[A-Z]{1,4}\s?)?\d{1,4}(?:/\d{1,4}){0,2})[.:)]?"
     r"[ \t]+(?P<title>[^\n]{3,100})$"
 )
-# "2404. Financial Report: BMM A/C ..." — the number and a title ending in a colon, running on.
+# "112. Finance: the balance ..." — the number and a title ending in a colon, running on.
 _INLINE_ITEM = re.compile(
     r"(?:^|(?<=\n)|(?<=[.!?] )|(?<=[.!?]  ))(?P<number>\d{1,4}(?:/\d{1,4}){0,2})\.[ \t]+"
     r"(?P<title>[A-Z][^:\n.]{2,90}?)(?::-?|\s[-–]\s)"
@@ -56,8 +56,8 @@ _MIN_ITEMS = 3
 def _is_item_title(title: str) -> bool:
     """A minute item's title: a heading, or a longer line that reads as one (no sentence end).
 
-    Titles of minute items run longer than headings of reports ("Opportunities to promote
-    sustainable transport through a review of parking policies and charges"); the rising
+    Titles of minute items run longer than headings of reports ("Review of the charges for
+    on-street and off-street parking in the town centre"); the rising
     numbers of the items are what tells them from sentences that open with a number.
     """
     if _is_heading_text(title, numbered=True):
@@ -151,7 +151,7 @@ class MinutesStructure:
     def record_span(self, motion: Motion) -> tuple[int, int]:
         """What a motion's record is about: from the end of the item's previous motion (the
         recommendation's heading, an amendment's text) to the decision written just after it
-        ("It was APPROVED: 2a. Residents Parking - …")."""
+        ("It was APPROVED: 2a. Approve the new permit charges …")."""
         item = self.item_at(motion.start)
         if item is None:
             return motion.start, motion.end
@@ -248,7 +248,7 @@ _LABEL = (
 )
 
 _MOVED = [
-    # "Recommendation 2A was moved by Councillor Plowden and seconded by Councillor Morris"
+    # "Recommendation 2A was moved by Councillor Ash and seconded by Councillor Oak"
     re.compile(
         rf"{_LABEL}[^.]{{0,60}}?\s+(?:was|were)\s+(?:moved|proposed)\s+by\s+(?P<mover>{NAME})"
         rf"(?:[,;]?\s+and\s+seconded\s+by\s+(?P<seconder>{NAME}))?",
@@ -267,7 +267,7 @@ _MOVED = [
         rf"(?:[,;]?\s*(?P<seconder>{NAME})\s*\((?:second|seconded|seconder)\))?",
         re.I,
     ),
-    # "Councillor Wilcox moved an amendment ... which was seconded by Tim Rippington"
+    # "Councillor Elm moved an amendment ... which was seconded by Jo Fir"
     re.compile(
         rf"(?P<mover>{NAME})\s+(?:moved|proposed|put\s+forward)\s+(?:an?\s+|the\s+)?{_KIND}?"
         rf"(?:[^.]{{0,80}}?\bseconded\s+by\s+(?P<seconder>{NAME}))?",
@@ -385,7 +385,7 @@ def _parse_motions(text: str, sentences: list[tuple[int, int]]) -> list[Motion]:
         """The latest motion still open on this count, of the kind the sentence names."""
         for motion in reversed(motions):
             if not kind and index - last_seen[id(motion)] > _OPEN_SENTENCES:
-                # A sentence that names no motion ("APPROVED – calendar") speaks of one just
+                # A sentence that names no motion ("APPROVED – meeting dates") speaks of one just
                 # moved; one that names it ("the amendment was withdrawn") may come later.
                 continue
             if getattr(motion, missing) in ("", None) and (not kind or motion.kind == kind):
@@ -420,7 +420,7 @@ def _parse_motions(text: str, sentences: list[tuple[int, int]]) -> list[Motion]:
                     break
         outcome = _OUTCOME.search(sentence) or (touched and _BARE_OUTCOME.search(sentence))
         if touched is None and _OUTCOME_FIRST.match(sentence):
-            # "APPROVED – 2018 Meetings Calendar": a bulleted decision that stands alone.
+            # "APPROVED – next year's meeting dates": a bulleted decision that stands alone.
             touched = Motion(start=a, end=b, kind="motion", label=sentence)
             motions.append(touched)
         counts = [_FOR.search(sentence), _AGAINST.search(sentence), _ABSTAIN.search(sentence)]
