@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ingest.agenda import AgendaStructure
 from ingest.line_roles import (
     RULE_ROW,
     WORD,
@@ -59,27 +60,42 @@ class StructureChunker:
         document: LoadedDocument,
         meta: DocumentMeta,
         minutes: MinutesStructure | None = None,
+        agenda: AgendaStructure | None = None,
     ) -> list[Chunk]:
-        """Chunks of the paper; in minutes, no chunk crosses from one minute item to the next."""
+        """Chunks of the paper; in minutes, no chunk crosses from one minute item to the next;
+        in an agenda, its items are a list (their lines are what the paper says, not headings)."""
         items = [i for i in (minutes.items if minutes else []) if i.number]
         if items:
             groups = self._group(document, 0, items[0].start)
             for item in items:
                 groups.extend(self._group(document, item.start, item.end, item))
         else:
-            groups = self._group(document, 0, len(document.text))
+            text = document.text
+            listed = frozenset(
+                text.count("\n", 0, i.start)
+                for i in (agenda.items if agenda and agenda.kind == "agenda" else [])
+                if i.start == 0 or text[i.start - 1] == "\n"
+            )
+            groups = self._group(document, 0, len(text), listed=listed)
         spans: list[tuple[_Group, list[_Line], str, str]] = []  # group, lines, kind, lead
+        header: list[str] = []  # the last table's header, for a table going on below a label
         for group in groups:
-            spans.extend(self._pack(group))
+            spans.extend(self._pack(group, header))
         chunks = self._to_chunks(document, meta, spans)
         return self._enforce_limit(document, meta, chunks)
 
     # -- structure ---------------------------------------------------------------------------
 
     def _group(
-        self, document: LoadedDocument, start: int, end: int, item: MinuteItem | None = None
+        self,
+        document: LoadedDocument,
+        start: int,
+        end: int,
+        item: MinuteItem | None = None,
+        listed: frozenset[int] = frozenset(),
     ) -> list[_Group]:
-        """Groups of the lines of text[start:end]; under a minute item, its label heads them."""
+        """Groups of the lines of text[start:end]; under a minute item, its label heads them.
+        `listed` are the paper's line numbers that open list items (an agenda's business)."""
         if end <= start:
             return []
         texts = document.text[start:end].split("\n")
@@ -91,7 +107,7 @@ class StructureChunker:
             if n > first_line or (n == first_line and at_line_start)
         )
         tokens = self.count_tokens(texts)
-        roles = classify_lines(texts, headings)
+        roles = classify_lines(texts, headings, frozenset(n - first_line for n in listed))
         # The item's label is the root of every section path under it (level 0: never popped).
         section: list[tuple[int, str]] = [(0, item.label)] if item else []
         minute = item.number if item else ""
@@ -128,7 +144,7 @@ class StructureChunker:
             current.lines.append(line)
         return groups
 
-    def _pack(self, group: _Group) -> list[tuple[_Group, list[_Line], str, str]]:
+    def _pack(self, group: _Group, header: list[str]) -> list[tuple[_Group, list[_Line], str, str]]:
         """Split one group into spans: table rows alone (with header), text packed to the target."""
         out: list[tuple[_Group, list[_Line], str, str]] = []
         lines = group.lines
@@ -153,9 +169,11 @@ class StructureChunker:
                     i += 1
                     table.append(lines[i])
                 flush()
-                out.extend(self._table_spans(group, table))
+                out.extend(self._table_spans(group, table, header))
                 i += 1
                 continue
+            if len(line.text) > 40:
+                header[:] = []  # running text between two tables: the next one is its own
             if line.role == "text" and line.text.rstrip().endswith(":"):
                 lead, lead_line = line.text, line
             size = sum(x.tokens for x in pending)
@@ -167,21 +185,35 @@ class StructureChunker:
         return out
 
     def _table_spans(
-        self, group: _Group, rows: list[_Line]
+        self, group: _Group, rows: list[_Line], header: list[str]
     ) -> list[tuple[_Group, list[_Line], str, str]]:
+        """Each row alone with its header. A table that goes on below a label row ("PROJECTS")
+        or a page's repeated header keeps the header it started with."""
         labelled = sum(1 for r in rows if r.text.split("\t")[0].strip().endswith(":"))
-        if len(rows) == 1 or labelled * 2 >= len(rows):
+        carried = header[0] if header else ""
+        lone = rows[0].text if len(rows) == 1 else ""
+        if lone and not is_data_row(lone) and lone.count("\t") >= 2 and not labelled:
+            # A header with a label row below it ("ITEM  Budget  Spent" over "REVENUE"): it heads
+            # the rows that follow the label, and says nothing alone.
+            header[:] = [lone]
+            return []
+        if (lone and not _same_shape(lone, carried)) or labelled * 2 >= len(rows):
             # A form-like block ("Report To:<TAB>Council<TAB>Date:<TAB>...") reads as text.
             return [(group, rows, "paragraph", "")]
         rows = [r for r in rows if not RULE_ROW.match(r.text)]  # "-----<TAB>--" rules
         if not rows:
             return []
-        header, body = rows[0], rows[1:]
-        if is_data_row(header.text):
+        first = rows[0].text
+        if not is_data_row(first):
+            header[:] = [first]
+            rows = rows[1:]
+        elif not _same_shape(first, carried):
             # No header row ("Responsible Portfolio Holder<TAB>Cllr Roger Hollingworth",
             # "Andrew Harper<TAB>andrew.harper@...<TAB>0116 ..."): every row stands alone.
+            header[:] = []
             return [(group, [row], "table_row", "") for row in rows]
-        return [(group, [row], "table_row", header.text) for row in body]
+        lead = header[0]
+        return [(group, [row], "table_row", lead) for row in rows if row.text != lead]
 
     # -- records -----------------------------------------------------------------------------
 
@@ -319,3 +351,8 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
+
+
+def _same_shape(row: str, header: str) -> bool:
+    """A row with as many cells as the header: the same table going on."""
+    return bool(header) and row.count("\t") == header.count("\t")

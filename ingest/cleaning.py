@@ -93,8 +93,9 @@ def strip_page_furniture(pages: list[str], depth: int = 3) -> list[str]:
                 # ("Westshire Parish Council Minutes") still names the paper there.
                 masthead = number == 0 and edge == "top"
                 repeated = len(pages) > 1 and counts[edge][shape] >= needed and not masthead
+                # A table's header repeated over each page is kept: it says what its rows are.
                 if PAGE_NUMBER_LINE.match(line) or (
-                    repeated and len(line) <= 120 and not line.endswith(".")
+                    repeated and len(line) <= 120 and not line.endswith(".") and "\t" not in line
                 ):
                     drop.add(i)
         cleaned.append("\n".join(line for i, line in enumerate(lines) if i not in drop))
@@ -111,18 +112,21 @@ _TERMINAL = (".", ":", ";", "?", "!")
 
 def unwrap_lines(page_text: str) -> list[str]:
     """Rebuild paragraphs from a PDF page's visual lines: one block per paragraph or item."""
-    lines = [line.strip() for line in page_text.split("\n")]
+    # A table row keeps its empty cells: only spaces are trimmed from it, not its tabs.
+    lines = [line.strip(" ") if "\t" in line else line.strip() for line in page_text.split("\n")]
     widths = sorted(len(line) for line in lines if line)
     full = widths[int(len(widths) * 0.8)] if widths else 0
     blocks: list[str] = []
     current = ""
     previous = ""
     for line in lines:
-        if not line:
+        if not line or "\t" in line or "\t" in previous:
+            # A table row (cells set apart by tabs) is a block of its own.
             if current:
                 blocks.append(current)
             current = previous = ""
-            continue
+            if not line:
+                continue
         starts_item = bool(_ITEM_START.match(line))
         previous_ended = previous.endswith(_TERMINAL) and len(previous) < 0.75 * full
         # A short line standing alone ("Background", "53 Declarations of Interest") ends at a
@@ -161,6 +165,7 @@ def join_page_blocks(pages: list[list[str]]) -> tuple[list[str], list[int]]:
                 and blocks
                 and not blocks[-1].endswith(_TERMINAL)
                 and block[:1].islower()
+                and "\t" not in block + blocks[-1]
                 and not _ITEM_START.match(block)
             )
             if continues:

@@ -39,12 +39,23 @@ _DATE_LINE = re.compile(
     re.I,
 )
 RULE_ROW = re.compile(r"^[\s\t\-=_|+:]*$")
-_DATA_CELL = re.compile(r"\d|@|^(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr)\.?\s", re.I)
+_DATA_CELL = re.compile(
+    r"@|^(?:Cllr|Councillor|Mr|Mrs|Ms|Miss|Dr)\.?\s"
+    r"|^[(£$€+-]*\d[\d,.]*(?:%|m|k|bn)?\)?\*?$"  # an amount or share: "3,500", "(12.5)", "£40m"
+    r"|\d[\d ]{5,}\d"  # a telephone number: "0116 305 1234"
+    r"|^\d{1,2}(?:st|nd|rd|th)?[ /.-](?:\d{1,2}|[A-Za-z]{3,9})\b"  # a date: "12 May 2026"
+    r"|^[A-Z][a-z]{2} \d{2}$"  # a month: "Jan 26"
+    r"|^\d+$",
+    re.I,
+)
 
 
 def is_data_row(text: str) -> bool:
-    """A first row holding values (a name with a title, an e-mail, a number) is not a header."""
-    return any(_DATA_CELL.search(cell.strip()) for cell in text.split("\t") if cell.strip())
+    """A first row holding values (a name with a title, an e-mail, an amount, a date) is not a
+    header; column labels may carry years and units ("Budget 2024-25", "Revised (£m)")."""
+    return any(
+        _DATA_CELL.search(cell.strip().rstrip("*")) for cell in text.split("\t") if cell.strip()
+    )
 
 
 _EMPHASIS = re.compile(r"^([*_]{1,3})(\S.*?\S|\S)\1$")
@@ -85,8 +96,11 @@ def _is_heading_text(text: str, numbered: bool = False) -> bool:
     return bool(significant) and sum(w[0].isupper() for w in significant) >= 0.5 * len(significant)
 
 
-def classify_lines(lines: list[str], heading_lines: frozenset[int]) -> list[tuple[str, str, str]]:
-    """(role, number, text) for each line of cleaned text."""
+def classify_lines(
+    lines: list[str], heading_lines: frozenset[int], item_lines: frozenset[int] = frozenset()
+) -> list[tuple[str, str, str]]:
+    """(role, number, text) for each line of cleaned text; `item_lines` are items of a list the
+    paper's structure found (an agenda's business), not headings."""
     out: list[tuple[str, str, str]] = []
     in_list = False
     last_ordinal = 0  # the last "N." seen, to tell a list's next item from a new section
@@ -97,6 +111,10 @@ def classify_lines(lines: list[str], heading_lines: frozenset[int]) -> list[tupl
         following = lines[i + 1].strip() if i + 1 < len(lines) else ""
         if out:
             prev_text = out[-1][2]
+        if i in item_lines:
+            out.append(("item", "", text))
+            in_list = True
+            continue
         if i in heading_lines:
             match = DOTTED_NUMBER.match(text) or TOP_NUMBER.match(text)
             out.append(("heading", match.group(1) if match else "", text))

@@ -29,7 +29,7 @@ __all__ = [
 # text only; 7: the first page's masthead kept; 8: the better of pypdf/pdfium per page, OCR;
 # 9: minutes chunked by minute item, with their structure in the document record; 10: an initial
 # ("B. Jones") ends no sentence
-PIPELINE_VERSION = "10"
+PIPELINE_VERSION = "12"
 
 SUPPORTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")
 SIDECAR_SUFFIX = ".meta.json"

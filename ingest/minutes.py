@@ -34,6 +34,7 @@ from typing import Any
 
 from ingest import lexicon
 from ingest.line_roles import _is_heading_text, sentence_spans
+from ingest.numbering import numbered_spans
 
 # -- items -----------------------------------------------------------------------------------
 
@@ -49,7 +50,6 @@ _INLINE_ITEM = re.compile(
 )
 _OPEN_SENTENCES = 12  # sentences after which a motion's record is taken to be complete
 _RESOLUTION_GAP = 3  # characters between a vote and the "It was APPROVED" that records its decision
-_MAX_STEP = 3  # items a paper may skip between two minute numbers (withdrawn, exempt)
 _MIN_ITEMS = 3
 
 
@@ -68,20 +68,6 @@ def _is_item_title(title: str) -> bool:
         and not title.endswith((".", ";", ",", "?", "!"))
         and "\t" not in title
     )
-
-
-def _key(number: str) -> tuple[int, ...]:
-    return tuple(int(n) for n in re.findall(r"\d+", number))
-
-
-def _follows(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
-    """b is a later minute number than a: one part rises by 1–3, the parts before it stay."""
-    if len(a) != len(b):
-        return False
-    for i, (x, y) in enumerate(zip(a, b, strict=True)):
-        if x != y:
-            return 0 < y - x <= _MAX_STEP and a[:i] == b[:i]
-    return False
 
 
 @dataclass
@@ -205,29 +191,10 @@ def find_items(text: str) -> list[MinuteItem]:
                 continue
             candidates.append((m.start("number"), m.group("number"), title.rstrip(":.-– "), family))
     candidates.sort()
-    best: list[int] = []
-    chain_of: list[list[int]] = []
-    for i, (_, number, _, family) in enumerate(candidates):
-        chain = [i]
-        for j in range(i):
-            previous = candidates[j]
-            if (
-                previous[3] == family
-                and _follows(_key(previous[1]), _key(number))
-                and len(chain_of[j]) + 1 > len(chain)
-            ):
-                chain = [*chain_of[j], i]
-        chain_of.append(chain)
-        if len(chain) > len(best):
-            best = chain
-    if len(best) < _MIN_ITEMS:
-        return []
-    items = []
-    for k, index in enumerate(best):
-        start, number, title, _ = candidates[index]
-        end = candidates[best[k + 1]][0] if k + 1 < len(best) else len(text)
-        items.append(MinuteItem(number=number, title=title, start=start, end=end))
-    return items
+    return [
+        MinuteItem(number=number, title=title, start=start, end=end)
+        for start, end, number, title in numbered_spans(candidates, len(text), _MIN_ITEMS)
+    ]
 
 
 # -- people and motions ----------------------------------------------------------------------

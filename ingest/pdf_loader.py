@@ -23,8 +23,19 @@ from ingest.cleaning import (
 )
 from ingest.errors import IngestError
 from ingest.ocr import PageOcr
+from ingest.pdf_tables import layout_tables, may_hold_table, says_the_same
 from ingest.records import LoadedDocument, Page, document_id
-from ingest.text_layer import NONE, OCR, PDFIUM, POOR, PYPDF, better_reading, quality
+from ingest.text_layer import (
+    LAYOUT,
+    MARGIN,
+    NONE,
+    OCR,
+    PDFIUM,
+    POOR,
+    PYPDF,
+    better_reading,
+    quality,
+)
 
 # A page without usable text is sent to OCR when images cover at least this share of it
 # (a scan); a page that only carries a logo or a signature is left alone.
@@ -62,6 +73,12 @@ def read_pdf(path: Path, data: bytes) -> PdfText:
         if reader.is_encrypted and not reader.decrypt(""):
             raise FileNotDecryptedError("password required")
         pypdf_pages = [page.extract_text() or "" for page in reader.pages]
+        tables = layout_tables(
+            [
+                _layout_text(page) if may_hold_table(text) else ""
+                for page, text in zip(reader.pages, pypdf_pages, strict=True)
+            ]
+        )
     except (FileNotDecryptedError, DependencyError):
         raise IngestError(
             path,
@@ -94,8 +111,21 @@ def read_pdf(path: Path, data: bytes) -> PdfText:
             if quality(first).score < 0.9:
                 readings.append((PDFIUM, _pdfium_text(page)))
         best = better_reading(readings)
-        texts.append(best.text)
-        sources.append(best.source if best.usable else NONE)
+        table = tables[number - 1]
+        if (
+            table is not None
+            and best.usable
+            and quality(table).score >= best.quality.score - MARGIN
+            # (a row cut off at the page's foot is finished from the next page's head)
+            and says_the_same(table, "\n".join([best.text, *pypdf_pages[number : number + 1]]))
+        ):
+            # The page holds a table: layout mode keeps its rows and columns, which the plain
+            # readings run together ("Hall Hire 150 130 150", cells of wrapped rows interleaved).
+            texts.append(table)
+            sources.append(LAYOUT)
+        else:
+            texts.append(best.text)
+            sources.append(best.source if best.usable else NONE)
         if (not best.usable or best.quality.score < POOR) and _scanned(page):
             needs_ocr.append(number)
     return PdfText(
@@ -107,6 +137,14 @@ def read_pdf(path: Path, data: bytes) -> PdfText:
         # OCR is cached by the file's bytes and page number: a sidecar edit re-reads nothing.
         file_hash=hashlib.sha256(data).hexdigest() if needs_ocr else "",
     )
+
+
+def _layout_text(page) -> str:
+    """pypdf's layout-mode text of a page (its lines as printed), or "" if it cannot lay it out."""
+    try:
+        return (page.extract_text(extraction_mode="layout") or "").replace("\x00", "")
+    except Exception:  # layout mode fails on some fonts where plain extraction works
+        return ""
 
 
 def _open_pdfium(data: bytes):

@@ -25,10 +25,10 @@ from ingest.loaders import (
     read_document,
 )
 from ingest.metadata import MetadataError, describe, read_sidecar
-from ingest.minutes import parse_minutes
 from ingest.ocr import PageOcr
 from ingest.records import Chunk, DocumentMeta, LoadedDocument
 from ingest.store import Store
+from ingest.structure import paper_structure
 
 
 @dataclass
@@ -306,10 +306,9 @@ class Ingester:
                     )
                     continue
                 document, meta = parsed
-                minutes = parse_minutes(document.text) if meta.doc_type == "minutes" else None
-                if minutes is not None:
-                    document.structure = {"minutes": minutes.to_dict()}
-                chunks = chunker.chunk(document, meta, minutes)
+                found = paper_structure(document.text, meta.doc_type)
+                document.structure = found.to_record()
+                chunks = chunker.chunk(document, meta, found.minutes, found.agenda)
                 if not chunks:
                     reason = "produced no text to index."
                     self._finish(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 # downstream were written against pypdf's line breaks).
 PYPDF = "pypdf"
 PDFIUM = "pypdfium2"
+LAYOUT = "pypdf-layout"  # pypdf's layout mode, kept for pages holding a table
 OCR = "ocr"
 NONE = "none"  # no usable text and no OCR
 

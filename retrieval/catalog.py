@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest import lexicon
+from ingest.agenda import AgendaStructure
 from ingest.minutes import MinutesStructure
 from ingest.records import Chunk
 from retrieval.text import terms, words
@@ -103,6 +104,15 @@ class Catalog:
             except (ValueError, TypeError, AttributeError):
                 self._minutes[doc_id] = None  # a record from an older ingest: no structure
         return self._minutes[doc_id]
+
+    def agenda(self, doc_id: str) -> AgendaStructure | None:
+        """The items ingest found in an agenda or a forward plan (else None)."""
+        raw = str(self.documents.get(doc_id, {}).get("structure", "") or "")
+        try:
+            data = json.loads(raw).get("agenda") if raw else None
+            return AgendaStructure.from_dict(data) if data else None
+        except (ValueError, TypeError, AttributeError):
+            return None  # a record from an older ingest: no structure
 
     def text_of(self, doc_id: str, start: int, end: int) -> str:
         """The paper's cleaned text from `start` to `end`, as far as its chunks hold it."""

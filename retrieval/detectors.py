@@ -93,11 +93,21 @@ def lower_words(text: str) -> list[str]:
     return _LOWER_WORD.findall(_ADDRESS.sub(" ", text))
 
 
+_FIGURE_CELL = re.compile(r"[(+-]?\d[\d,.]*\)?\*?")
+
+
+def _table_figure(text: str) -> bool:
+    """A figure in a table row's cells: amounts in a table leave their currency to the header
+    or the title ("£000", "Budget"), so "Hall Hire<TAB>150<TAB>130" gives amounts."""
+    row = text.split("\n", 1)[0].split("\t")
+    return len(row) > 1 and any(_FIGURE_CELL.fullmatch(c.strip()) for c in row[1:])
+
+
 def has_figure(q: Question, text: str) -> bool:
     """An amount of money for "how much", a count (not a price) for "how many", else a number
     that is not a paragraph label."""
     if q.money:
-        return bool(MONEY.search(text))
+        return bool(MONEY.search(text)) or _table_figure(text)
     found = [
         m.group(0)
         for m in NUMBER.finditer(text)

@@ -25,7 +25,7 @@ from retrieval.records import Answer, SearchResult
 from retrieval.scoring import Weights
 from retrieval.selection import rank, select, select_parts, shaped
 from retrieval.text import names_different_papers
-from retrieval.units import Unit, candidates, motion_record_units
+from retrieval.units import Unit, agenda_item_units, candidates, motion_record_units
 from retrieval.wordstats import Idf, idf_for
 
 
@@ -130,7 +130,7 @@ class ExtractiveAnswerer:
             motion_record_units(ranked[0], catalog, q) if q.motion or q.vote else []
         )
         if len(chosen) < 2:
-            chosen = []
+            chosen = agenda_item_units(q, ranked[0], analysis.units, catalog)
         if len(parts) > 1 and not chosen:
             idf: Idf = idf_for(catalog, access_of(result))
             readings = [replace(Question.parse(p, idf.known), cross=q.cross) for p in parts]

@@ -18,21 +18,33 @@ from retrieval.question import Question, asks_expansion
 from retrieval.quotes import MAX_QUOTE, trim
 from retrieval.records import ABSTAIN_TEXT, Answer, Citation
 from retrieval.text import terms
-from retrieval.units import Unit, items_after
+from retrieval.units import Unit, cells, header_pairs, items_after
 
 MAX_ANSWER = 500
 MAX_LIST_ANSWER = 560  # a bulleted list may run a little longer than a sentence
 MAX_LEAD_IN = 200  # a list's lead-in sentence, shortened around the question's words
 MAX_ITEM = 160  # one list item in an answer; the citation holds the full text
-_CELL_SPLIT = re.compile(r"\t+")
+_FIGURE = re.compile(r"[(£$€+-]*\d[\d,.]*%?\)?\*?[mk]?")
 _ROLE_LINE = re.compile(
     r"\b(?:director|executive|officer|manager|chair\w*|leader|councillor|holder|clerk|head)s?\b",
     re.I,
 )
 
 
-def cells(text: str) -> list[str]:
-    return [c.strip() for c in _CELL_SPLIT.split(text.strip())]
+_YEAR = re.compile(r"\b(?:19|20)\d\d(?:[-/]\d{2,4})?\b")
+
+
+def _header_terms(name: str, q: Question) -> set[str]:
+    """The question's words a column name holds; a word and its irregular past ("spend",
+    "spent": the same letters but the last) count as met."""
+    own = set(terms(name))
+    met = q.terms & own
+    met |= {
+        t
+        for t in q.terms - met
+        if len(t) >= 4 and any(len(o) == len(t) and o[:-1] == t[:-1] for o in own)
+    }
+    return met
 
 
 def render_row(row: str, lead: str, q: Question) -> str:
@@ -42,20 +54,40 @@ def render_row(row: str, lead: str, q: Question) -> str:
     "Who leads the Southgate site?" → "Ali Khan"; "What about Southgate?" → "Southgate: Ali
     Khan; £150,000": when the exact cell is uncertain the row is shown, not a fragment.
     """
-    row_cells = cells(row)
-    header = cells(lead)
-    if len(row_cells) != len(header) or len(row_cells) < 2:
+    pairs = header_pairs(row, lead)
+    if not pairs:
         return re.sub(r"\s*\t+\s*", " – ", row.strip())
-    # Columns the row is picked by (the question names their value) vs columns asked about.
+    header = [h for h, _ in pairs]
+    row_cells = [c for _, c in pairs]
+    # Columns the row is picked by (the question names their value) vs columns asked about;
+    # a column naming only some of the words another names is not asked ("the 2018-19
+    # budget": "Budget 2025-26", not "Budget 2024-25").
     key = [i for i, c in enumerate(row_cells) if q.terms & set(terms(c))]
-    asked = [i for i, h in enumerate(header) if q.terms & set(terms(h)) and i not in key]
+    named = {i: _header_terms(h, q) for i, h in enumerate(header) if i not in key}
+    asked = [i for i, n in named.items() if n and not any(n < m for m in named.values())]
+    years = set(_YEAR.findall(q.text))
+    if years and len(asked) > 1:
+        # "spend … in 2024-25": the year qualifies what is asked; a column of another year, or
+        # one the question meets only by its year, is not the one asked for.
+        year_terms = set(terms(" ".join(years)))
+        asked = [i for i in asked if not (set(_YEAR.findall(header[i])) - years)] or asked
+        asked = [i for i in asked if named[i] - year_terms] or asked
+    if q.wants == "who" and len(asked) > 1:
+        asked = [i for i in asked if people(row_cells[i])] or asked
+    if q.wants == "when":
+        # "When is it due to be decided?": a date, not the column "Decision taker".
+        asked = [i for i in asked if DATE.search(row_cells[i])]
     ordinal = [i for i, c in enumerate(row_cells) if re.fullmatch(r"\d{1,2}[.)]?", c)]
-    if key and len(asked) == 1 and not q.is_list:
+    if key and len(asked) == 1 and row_cells[asked[0]] and not q.is_list:
         return row_cells[asked[0]]
     shown = [i for i in range(len(row_cells)) if i not in ordinal and row_cells[i]]
-    if len(shown) >= 2:
-        return f"{row_cells[shown[0]]}: {'; '.join(row_cells[i] for i in shown[1:])}"
-    return " – ".join(row_cells[i] for i in shown)
+    if len(shown) < 2:
+        return " – ".join(row_cells[i] for i in shown)
+    values = shown[1:]
+    if sum(1 for i in values if _FIGURE.fullmatch(row_cells[i])) >= 2:
+        # Figures mean nothing without their columns: "Hall Hire: Budget 2024-25 150; Spent 130".
+        return f"{row_cells[shown[0]]}: {'; '.join(f'{header[i]} {row_cells[i]}' for i in values)}"
+    return f"{row_cells[shown[0]]}: {'; '.join(row_cells[i] for i in values)}"
 
 
 def _role_line_after(unit: Unit) -> tuple[int, int] | None:

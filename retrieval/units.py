@@ -21,6 +21,20 @@ from retrieval.quotes import MAX_QUOTE
 from retrieval.records import Hit, SearchResult
 from retrieval.text import terms
 
+
+def cells(text: str) -> list[str]:
+    """A table row's cells, empty ones kept: they hold a column's place."""
+    return [c.strip() for c in text.strip("\n").split("\t")]
+
+
+def header_pairs(row: str, lead: str) -> list[tuple[str, str]]:
+    """Each cell of a row with its column's name, when the row and its header line up."""
+    row_cells, header = cells(row), cells(lead)
+    if len(row_cells) != len(header) or len(row_cells) < 2:
+        return []
+    return list(zip(header, row_cells, strict=True))
+
+
 MAX_ITEMS = 12
 MAX_RECORD = 4  # sentences of one motion's record shown: mover, seconder, amendment, vote
 LEAD_IN = re.compile(
@@ -58,7 +72,12 @@ class Unit:
 
     @property
     def evidence(self) -> str:
-        """What the unit shows a reader: its text, and a lead-in's items."""
+        """What the unit shows a reader: its text, a lead-in's items, a row's cells under their
+        column names ("Budget 2025-26: 150")."""
+        if self.is_row and self.chunk.lead:
+            pairs = header_pairs(self.chunk.text, self.chunk.lead)
+            if pairs:
+                return f"{self.text}\n" + "; ".join(f"{h}: {c}" for h, c in pairs if c)
         return f"{self.text}\n{self.following}" if self.following else self.text
 
     @property
@@ -123,6 +142,33 @@ def motion_record_units(best: Unit, catalog: Catalog, q: Question) -> list[Unit]
     found = sorted([best, *found[: MAX_RECORD - 1]], key=lambda u: (u.chunk.position, u.start))
     first = next((u for u in found if not u.is_lead_in), found[0])
     return [first, *(u for u in found if u is not first)]
+
+
+_ITEM_NUMBER = re.compile(r"\bitem\s+(?:no\.?\s*|number\s+)?(\d{1,4})\b", re.I)
+
+
+def agenda_item_units(q: Question, best: Unit, units: list[Unit], catalog: Catalog) -> list[Unit]:
+    """ "What is item 10 on the agenda?": the line opening the item of that number, in the
+    agenda among the leading papers (those of the best candidates) that has one; empty when
+    none has it."""
+    asked = _ITEM_NUMBER.search(q.text)
+    if asked is None:
+        return []
+    for doc_id in list(dict.fromkeys(u.chunk.doc_id for u in [best, *units]))[:5]:
+        agenda = catalog.agenda(doc_id)
+        if agenda is None or agenda.kind != "agenda":
+            continue
+        item = next((i for i in agenda.items if i.number == asked.group(1)), None)
+        chunk = item and next(
+            (c for c in catalog.chunks_of(doc_id) if c.start <= item.start < c.end), None
+        )
+        if chunk is None:
+            continue
+        start = item.start - chunk.start
+        line = chunk.text[start:].split("\n", 1)[0].rstrip()
+        end = start + len(line)
+        return [Unit(chunk, start, end, best.rank, best.hit, p=best.p)]
+    return []
 
 
 def window(text: str, start: int, end: int, spans=None) -> tuple[int, int]:
