@@ -23,7 +23,7 @@ from ingest.cleaning import (
 )
 from ingest.errors import IngestError
 from ingest.ocr import PageOcr
-from ingest.pdf_tables import layout_tables, may_hold_table, says_the_same
+from ingest.pdf_tables import layout_tables
 from ingest.records import LoadedDocument, Page, document_id
 from ingest.text_layer import (
     LAYOUT,
@@ -34,7 +34,9 @@ from ingest.text_layer import (
     POOR,
     PYPDF,
     better_reading,
+    may_hold_table,
     quality,
+    says_the_same,
 )
 
 # A page without usable text is sent to OCR when images cover at least this share of it

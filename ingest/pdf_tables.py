@@ -374,28 +374,3 @@ def _page_text(parts: list) -> str:
 def _runs_to_foot(lines: list[str], end: int) -> bool:
     """Nothing but blank lines and a page number follows the table on its page."""
     return all(not line.strip() or PAGE_NUMBER_LINE.match(line) for line in lines[end:])
-
-
-_WORD = re.compile(r"[^\W\d_]{3,}")
-SAME_WORDS = 0.98  # share of the layout reading's words the plain reading must also have
-
-
-def says_the_same(layout: str, plain: str) -> bool:
-    """The layout reading has the plain reading's words: a header split mid-word over two
-    lines ("Forec" / "ast Spend") or cells cut through words show up as words the page lacks."""
-    known = {w.lower() for w in _WORD.findall(plain)}
-    words = [w.lower() for w in _WORD.findall(layout)]
-    return bool(words) and sum(w in known for w in words) >= SAME_WORDS * len(words)
-
-
-_FIGURE_TOKEN = re.compile(r"(?<![\w/])[(£$€+-]?\d[\d,.]*%?\)?(?![\w/])")
-
-
-def may_hold_table(plain: str) -> bool:
-    """A page's plain reading hints at a table: lines holding two or more figures, or many
-    short lines (cells). Only such pages pay for the layout reading, which costs several times
-    the plain one."""
-    lines = [line for line in plain.split("\n") if line.strip()]
-    figures = sum(1 for line in lines if len(_FIGURE_TOKEN.findall(line)) >= 2)
-    short = sum(1 for line in lines if len(line.split()) <= 4)
-    return figures >= 2 or short >= 10

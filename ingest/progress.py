@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.pipeline import IngestSummary
+from ingest.summary import IngestSummary
 
 
 class ConsoleProgress:

@@ -95,3 +95,16 @@ def test_every_word_list_says_what_general_fact_it_encodes():
 def test_there_is_no_list_of_known_councils():
     for path in CHECKED:
         assert "KNOWN_COUNCILS" not in path.read_text(encoding="utf-8"), path
+
+
+MAX_MODULE_LINES = 400  # issue #9: each stage a small module someone can read
+
+
+def test_no_engine_module_runs_over_400_lines():
+    modules = [*CHECKED, *sorted((REPO / "evals").glob("*.py"))]
+    long = {
+        str(p.relative_to(REPO)): n
+        for p in modules
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"

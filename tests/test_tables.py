@@ -10,8 +10,9 @@ import pytest
 
 from ingest.chunking import StructureChunker
 from ingest.loaders import load_document
-from ingest.pdf_tables import layout_tables, says_the_same
+from ingest.pdf_tables import layout_tables
 from ingest.records import DocumentMeta, LoadedDocument
+from ingest.text_layer import says_the_same
 from retrieval.presentation import render_row
 from retrieval.question import Question
 from tests.conftest import REPO

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ingest.loaders import document_id, fingerprint
-from ingest.pipeline import Ingester, IngestSummary
+from ingest.pipeline import Ingester
 from ingest.records import Chunk
 from ingest.settings import Settings
+from ingest.summary import IngestSummary
 from retrieval.answering import Assistant
 from retrieval.records import ANONYMOUS, Answer, Filters
 from webui.feedback import FeedbackLog
