@@ -72,6 +72,8 @@ def typed(q: Question) -> bool:
 def fits_shape(q: Question, unit: Unit, common: set[str]) -> bool:
     """Whether a unit has the shape of answer the question asks for."""
     text = unit.evidence
+    if text.rstrip().endswith("?"):
+        return False  # a question put to the meeting asks; the reply after it answers
     if q.acronym:
         return bool(unit.expansion) or q.acronym in unit.text
     if q.reference:

@@ -157,6 +157,38 @@ def test_a_typed_question_keeps_only_units_of_its_type():
     assert shaped(q, ranked, IDF.common) == []  # no date in the evidence: nothing answers it
 
 
+def test_a_question_put_to_the_meeting_is_not_its_own_answer():
+    chunks, catalog = catalog_of(
+        [
+            (
+                WEST,
+                "Question 1 from Mr Green: What will the council do with the old skatepark site?",
+                "paragraph",
+                (),
+                ("Public questions",),
+                "",
+            ),
+            (
+                WEST,
+                "Reply: The site will become a community garden run with local volunteers.",
+                "paragraph",
+                (),
+                ("Public questions",),
+                "",
+            ),
+        ]
+    )
+    idf = Idf(catalog, ("public",))
+    question = "What will the council do with the old skatepark site?"
+    q = Question.parse(question, idf.known)
+    hits = [Hit(c, 1.0 / (n + 1), n + 1) for n, c in enumerate(chunks)]
+    units = candidates(q, SearchResult(hits, question, question), catalog)
+    ranked = rank(units, q, FeatureContext.build(q, units, catalog, idf), FAKE)
+    kept = shaped(q, ranked, idf.common)
+    assert kept and "community garden" in kept[0].text  # the reply, though the question
+    # repeats every word asked
+
+
 def test_a_row_answers_with_the_cell_asked_for_and_the_whole_table_when_asked():
     q, ranked, _ = analysed("Who is the lead officer for Southgate Common?", picks=[2, 1, 0])
     best = shaped(q, ranked, IDF.common)[0]
