@@ -154,8 +154,8 @@ def alternatives(question: str) -> dict[str, frozenset[str]]:
 
 
 _PART_SPLIT = re.compile(
-    r"(?:,|;)?\s+and\s+(?=(?:how|what|which|who|whom|when|where|whose|is|are|was|were|does|did|"
-    r"has|have)\b)|;\s+",
+    r"(?:,|;)?\s+and\s+(?=(?:(?:at|in|on|by|for|to|from|with|under)\s+)?(?:how|what|which|who|"
+    r"whom|when|where|whose|is|are|was|were|does|did|has|have)\b)|;\s+",
     re.I,
 )
 

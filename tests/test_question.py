@@ -81,6 +81,11 @@ def test_two_part_questions_split_and_borrow_the_named_words():
     assert question_parts("When and where is the next Easton meeting?") == [
         "When and where is the next Easton meeting?"
     ]
+    # The second question may open with a preposition: "…, and by how much did it change?"
+    assert question_parts("What is the Westshire depot budget, and by how much did it change?") == [
+        "What is the Westshire depot budget?",
+        "by how much did it change (Westshire)?",
+    ]
 
 
 def test_acronyms_asked_and_where_papers_spell_them_out():
