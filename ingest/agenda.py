@@ -32,7 +32,7 @@ from typing import Any
 
 from ingest import lexicon
 from ingest.masthead import DATE_RE
-from ingest.numbering import numbered_spans
+from ingest.numbering import numbered_items
 
 # "1. Apologies" / "12 Pay Policy Statement" alone on a line.
 _LINE_ITEM = re.compile(r"(?m)^(?P<number>\d{1,4})[.)]?[ \t]+(?P<title>[A-Z][^\n\t]{2,150})$")
@@ -93,19 +93,17 @@ class AgendaStructure:
 
 
 def _find_items(text: str) -> list[AgendaItem]:
-    candidates: list[tuple[int, str, str, int]] = []
-    for family, pattern in enumerate((_LINE_ITEM, _INLINE_ITEM)):
-        for m in pattern.finditer(text):
-            title = m.group("title").strip()
-            if family == 1:
-                title = re.split(r":-?\s", title + " ", maxsplit=1)[0]  # "Accounts:- Clerk …"
-            if len(title.split()) <= 30:
-                candidates.append((m.start("number"), m.group("number"), title, family))
-    candidates.sort()
+    spans = numbered_items(text, (_LINE_ITEM, _INLINE_ITEM), _agenda_title, _MIN_ITEMS)
     return [
         AgendaItem(number=number, title=title, start=start, end=end)
-        for start, end, number, title in numbered_spans(candidates, len(text), _MIN_ITEMS)
+        for start, end, number, title in spans
     ]
+
+
+def _agenda_title(title: str, family: int) -> str | None:
+    if family == 1:
+        title = re.split(r":-?\s", title + " ", maxsplit=1)[0]  # "Accounts:- Clerk …"
+    return title if len(title.split()) <= 30 else None
 
 
 def _describe(item: AgendaItem, text: str) -> None:

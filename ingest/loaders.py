@@ -28,7 +28,9 @@ __all__ = [
 # 2: emphasised headings, header-less tables; 3: date lines; 4-5: appendices; 6: councils from the
 # text only; 7: the first page's masthead kept; 8: the better of pypdf/pdfium per page, OCR;
 # 9: minutes chunked by minute item, with their structure in the document record; 10: an initial
-# ("B. Jones") ends no sentence
+# ("B. Jones") ends no sentence; 11-12: pages holding a table read in pypdf's layout mode, its
+# rows kept under their header; agendas' and forward plans' items in the document record, an
+# agenda's item lines chunked as list items
 PIPELINE_VERSION = "12"
 
 SUPPORTED_SUFFIXES = (".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt")

@@ -34,7 +34,7 @@ from typing import Any
 
 from ingest.line_roles import _is_heading_text, sentence_spans
 from ingest.motions import RESOLVED, Motion, parse_motions
-from ingest.numbering import numbered_spans
+from ingest.numbering import numbered_items
 
 # -- items -----------------------------------------------------------------------------------
 
@@ -159,20 +159,19 @@ class MinutesStructure:
 
 def find_items(text: str) -> list[MinuteItem]:
     """The paper's minute items: the longest run of rising minute numbers with titles."""
-    candidates: list[tuple[int, str, str, int]] = []  # start, number, title, family
-    for family, pattern in enumerate((_LINE_ITEM, _INLINE_ITEM)):
-        for m in pattern.finditer(text):
-            title = m.group("title").strip()
-            if family == 0 and not _is_item_title(title):
-                continue
-            if family == 1 and len(title.split()) > 12:
-                continue
-            candidates.append((m.start("number"), m.group("number"), title.rstrip(":.-– "), family))
-    candidates.sort()
+    spans = numbered_items(text, (_LINE_ITEM, _INLINE_ITEM), _minute_title, _MIN_ITEMS)
     return [
         MinuteItem(number=number, title=title, start=start, end=end)
-        for start, end, number, title in numbered_spans(candidates, len(text), _MIN_ITEMS)
+        for start, end, number, title in spans
     ]
+
+
+def _minute_title(title: str, family: int) -> str | None:
+    if family == 0 and not _is_item_title(title):
+        return None
+    if family == 1 and len(title.split()) > 12:
+        return None
+    return title.rstrip(":.-– ")
 
 
 _DECLARED = re.compile(

@@ -9,6 +9,7 @@ the paper's items.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
 MAX_STEP = 3  # items a paper may skip between two numbers (withdrawn, exempt)
 
@@ -63,3 +64,22 @@ def numbered_spans(
         end = candidates[chain[k + 1]][0] if k + 1 < len(chain) else length
         spans.append((start, end, number, title))
     return spans
+
+
+def numbered_items(
+    text: str,
+    patterns: Sequence[re.Pattern[str]],
+    title_of: Callable[[str, int], str | None],
+    least: int,
+) -> list[tuple[int, int, str, str]]:
+    """(start, end, number, title) of a paper's items: each pattern (a layout: own line, run on)
+    proposes numbers with titles, `title_of(title, layout)` keeps a title (cleaned) or drops the
+    match (None), and the longest rising run of at least `least` items wins."""
+    candidates: list[tuple[int, str, str, int]] = []
+    for family, pattern in enumerate(patterns):
+        for m in pattern.finditer(text):
+            title = title_of(m.group("title").strip(), family)
+            if title is not None:
+                candidates.append((m.start("number"), m.group("number"), title, family))
+    candidates.sort()
+    return numbered_spans(candidates, len(text), least)

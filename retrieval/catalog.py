@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +45,7 @@ class Catalog:
     )
     _ranges: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
     _paper_terms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
-    _minutes: dict[str, MinutesStructure | None] = field(default_factory=dict, repr=False)
+    _structures: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
     _texts: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -96,23 +97,24 @@ class Catalog:
 
     def minutes(self, doc_id: str) -> MinutesStructure | None:
         """The minute items, motions and votes ingest found in a set of minutes (else None)."""
-        if doc_id not in self._minutes:
-            raw = str(self.documents.get(doc_id, {}).get("structure", "") or "")
-            try:
-                data = json.loads(raw).get("minutes") if raw else None
-                self._minutes[doc_id] = MinutesStructure.from_dict(data) if data else None
-            except (ValueError, TypeError, AttributeError):
-                self._minutes[doc_id] = None  # a record from an older ingest: no structure
-        return self._minutes[doc_id]
+        return self._structure(doc_id, "minutes", MinutesStructure.from_dict)
 
     def agenda(self, doc_id: str) -> AgendaStructure | None:
         """The items ingest found in an agenda or a forward plan (else None)."""
-        raw = str(self.documents.get(doc_id, {}).get("structure", "") or "")
-        try:
-            data = json.loads(raw).get("agenda") if raw else None
-            return AgendaStructure.from_dict(data) if data else None
-        except (ValueError, TypeError, AttributeError):
-            return None  # a record from an older ingest: no structure
+        return self._structure(doc_id, "agenda", AgendaStructure.from_dict)
+
+    def _structure(self, doc_id: str, kind: str, read: Callable[[dict], Any]) -> Any:
+        """One kind of a paper's structure from its document record, read once; None when the
+        record has none (or comes from an older ingest)."""
+        key = (doc_id, kind)
+        if key not in self._structures:
+            raw = str(self.documents.get(doc_id, {}).get("structure", "") or "")
+            try:
+                data = json.loads(raw).get(kind) if raw else None
+                self._structures[key] = read(data) if data else None
+            except (ValueError, TypeError, AttributeError):
+                self._structures[key] = None
+        return self._structures[key]
 
     def text_of(self, doc_id: str, start: int, end: int) -> str:
         """The paper's cleaned text from `start` to `end`, as far as its chunks hold it."""
