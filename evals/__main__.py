@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
 
+    commands.add_parser(
+        "decisions",
+        help="score decision extraction against the hand labels, tuning beside held-out",
+        add_help=False,
+    )
+
     run = commands.add_parser(
         "run",
         help="answer every question; score answers, citations and retrieval where there is gold",
@@ -121,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         from evals.fit import main as fit_main
 
         return fit_main(argv[1:])
+    if argv[:1] == ["decisions"]:  # its own parser: `python -m evals decisions --help`
+        from evals.decision_eval import main as decisions_main
+
+        return decisions_main(argv[1:])
     args = build_parser().parse_args(argv)
     err = Console(stderr=True, highlight=False)
     try:

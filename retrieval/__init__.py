@@ -20,4 +20,21 @@ def answer(*args, **kwargs) -> Answer:
     return _answer(*args, **kwargs)
 
 
-__all__ = ["Answer", "Citation", "Filters", "Hit", "SearchResult", "User", "answer", "search"]
+def decisions(*args, **kwargs) -> list[dict]:
+    """See `retrieval.service.decisions`."""
+    from retrieval.service import decisions as _decisions
+
+    return _decisions(*args, **kwargs)
+
+
+__all__ = [
+    "Answer",
+    "Citation",
+    "Filters",
+    "Hit",
+    "SearchResult",
+    "User",
+    "answer",
+    "decisions",
+    "search",
+]

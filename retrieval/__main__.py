@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 from ingest.cli import report_error
+from ingest.decisions import KINDS, describe_votes
 from ingest.settings import SettingsError, load_settings
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("question", help="the question, in your own words")
+def _add_common(parser: argparse.ArgumentParser, question: bool = True) -> None:
+    if question:
+        parser.add_argument("question", help="the question, in your own words")
     parser.add_argument(
         "--council",
         action="append",
@@ -38,11 +40,18 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--since", default="", help="only papers dated on or after yyyy-mm-dd")
     parser.add_argument("--until", default="", help="only papers dated on or before yyyy-mm-dd")
+    if not question:
+        _add_person(parser)
+        return
     parser.add_argument(
         "--history",
         default="",
         help='earlier turns for a follow-up: a JSON file or JSON text, [{"role": "user", "content": ...}, ...]',
     )
+    _add_person(parser)
+
+
+def _add_person(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--user",
         default="",
@@ -72,6 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask = commands.add_parser("ask", help="a short answer with numbered citations")
     _add_common(ask)
+    register = commands.add_parser(
+        "decisions", help="the decisions register: what was resolved, recommended or agreed"
+    )
+    register.add_argument("--query", default="", help="words the decision or its item holds")
+    register.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        help="only this kind (repeatable): " + ", ".join(KINDS),
+    )
+    _add_common(register, question=False)
     return parser
 
 
@@ -147,6 +167,41 @@ def _print_answer(answer) -> None:
         print(f"  [{c.n}] {where or c.doc_id}: “{quote}”")
 
 
+def _decisions(settings, args, filters, user) -> int:
+    """Print the matching decisions: one JSON object per line with --json, else a short list."""
+    from retrieval.decisions import public_fields
+    from retrieval.service import build_register
+
+    rows = build_register(settings).search(args.query, filters, args.kind, user)
+    if args.json:
+        for row in rows:
+            print(json.dumps(public_fields(row), ensure_ascii=False))
+        return 0
+    if not rows:
+        print("No decisions match.")
+    for row in rows:
+        where = " · ".join(
+            str(x)
+            for x in (
+                row["council"],
+                row["body"],
+                row["date"],
+                row["ref"] and f"ref {row['ref']}",
+                row["page"] and f"p. {row['page']}",
+            )
+            if x
+        )
+        vote = describe_votes(row)
+        print(
+            f"\n[{row['kind']}{'/' + row['outcome'] if row['outcome'] else ''}] {row['subject'] or row['title']}"
+        )
+        print(f"   {where}  [{row['doc_id']}]")
+        print(f"   “{' '.join(row['text'].split())}”")
+        if vote:
+            print(f"   {vote}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -169,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
             until=args.until,
         )
         user = User(args.user, args.role if args.user else "public")
+        if args.command == "decisions":
+            return _decisions(settings, args, filters, user)
         history = _history(args.history)
         retriever = build_retriever(settings, getattr(args, "mode", "hybrid"))
         _ensure_index(settings, retriever)

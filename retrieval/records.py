@@ -282,6 +282,8 @@ class Answer:
     backend: str = "extractive"
     notes: list[str] = field(default_factory=list)
     suggestions: list[Citation] = field(default_factory=list)  # closest passages when abstaining
+    kind: str = ""  # "decision": answered with the decisions register's records
+    decisions: list[str] = field(default_factory=list)  # ids of those records
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

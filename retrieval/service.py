@@ -90,18 +90,60 @@ def search(
     return default_retriever().search(query, filters, history, user, k)
 
 
+def build_register(settings: Settings, store=None):
+    """The decisions register of the configured collection (SQLite beside the index)."""
+    from ingest.service import build_decision_store
+    from retrieval.decisions import DecisionRegister
+
+    return DecisionRegister(
+        store if store is not None else build_store(settings), build_decision_store(settings)
+    )
+
+
+def decisions(
+    query: str = "",
+    council: str | Sequence[str] = (),
+    body: str | Sequence[str] = (),
+    since: str = "",
+    until: str = "",
+    kind: str | Sequence[str] = (),
+    doc: str | Sequence[str] = (),
+    user: User | None = None,
+    limit: int = 0,
+) -> list[dict]:
+    """Decisions recorded or recommended in the indexed papers, as dicts of the record's fields.
+
+    >>> from retrieval import decisions
+    >>> rows = decisions("chief executive", council="Harborough")        # doctest: +SKIP
+    >>> rows[0]["ref"], rows[0]["kind"], rows[0]["body"]                 # doctest: +SKIP
+    ('2.5', 'recommended', 'Council')
+    """
+
+    def many(value: str | Sequence[str]) -> tuple[str, ...]:
+        return (value,) if isinstance(value, str) and value else tuple(v for v in value if v)
+
+    filters = Filters(
+        councils=many(council), bodies=many(body), doc_ids=many(doc), since=since, until=until
+    )
+    register = build_register(load_settings(), default_retriever().store)
+    return register.search(query, filters, many(kind), user, limit)
+
+
 def build_answerer(settings: Settings):
-    """The extractive answerer, or a generative one (falling back to extractive) if configured."""
+    """The extractive answerer, or a generative one (falling back to extractive) if configured,
+    with decision questions answered from the decisions register first."""
+    from ingest.service import build_decision_store
+    from retrieval.decision_answers import DecisionAnswerer
     from retrieval.extractive import ExtractiveAnswerer
 
-    extractive = ExtractiveAnswerer()
-    if settings.answer_backend == "extractive":
-        return extractive
-    from retrieval.generative import GenerativeAnswerer
+    answerer = extractive = ExtractiveAnswerer()
+    if settings.answer_backend != "extractive":
+        from retrieval.generative import GenerativeAnswerer
 
-    return GenerativeAnswerer(
-        _chat_model(settings),
-        fallback=extractive,
-        timeout=settings.llm_timeout,
-        name=settings.answer_backend,
-    )
+        answerer = GenerativeAnswerer(
+            _chat_model(settings),
+            fallback=extractive,
+            timeout=settings.llm_timeout,
+            name=settings.answer_backend,
+        )
+    return DecisionAnswerer(answerer, build_decision_store(settings))

@@ -69,9 +69,12 @@ def real_corpus(tmp_path_factory):
     from ingest.pipeline import Ingester
 
     folder = tmp_path_factory.mktemp("real-corpus")
+    from ingest.decision_store import DecisionStore
+
     store = ChromaStore(path=folder / "index", collection="corpus")
     embedder = SentenceTransformerEmbedder()
-    summary = Ingester(store, embedder).run([CORPUS])
+    register = DecisionStore(folder / "decisions" / "corpus.sqlite")
+    summary = Ingester(store, embedder, decisions=register).run([CORPUS])
     assert summary.failed == 0
     return store, embedder, folder
 

@@ -37,6 +37,7 @@ EXEMPT_PAPER = """PART II – EXEMPT
 Report to: Cabinet
 Date: 5 March 2012
 
+Recommendation
 1.1 The Cabinet is asked to approve the disposal of the Zephyrfield depot to Quillon Holdings
 for £1.2 million, subject to contract.
 """
@@ -247,14 +248,38 @@ def test_library_rows_list_every_visible_paper(services):
     assert by_id[INVERCLYDE][6] > 0 and "secret-depot" not in by_id
 
 
-def test_blocks_expose_only_the_ask_api(services):
+def test_blocks_expose_only_the_ask_and_decisions_apis(services):
     demo = build_blocks(services)
     public = [
         fn.api_name
         for fn in demo.fns.values()
         if fn.api_name and getattr(fn, "api_visibility", "public") == "public"
     ]
-    assert public == ["ask"]
+    assert public == ["ask", "decisions"]
+
+
+def test_decisions_tab_lists_opens_and_exports_only_visible_decisions(services):
+    from retrieval.records import User
+
+    rows = services.decisions()
+    assert rows and "secret-depot" not in {r["doc_id"] for r in rows}
+    hidden = services.register().search("Zephyrfield", user=User("ana", "member"))
+    assert hidden and hidden[0]["doc_id"] == "secret-depot"  # it exists, for members only
+    assert services.decision_view(hidden[0]["id"]) is None
+    assert services.decision_view("no-such-id") is None
+    inverclyde = services.decisions(filters=Filters(councils=("inverclyde",)))
+    table = render.decision_rows(inverclyde)
+    assert [row[3] for row in table] == ["3.0(a)", "3.0(b)", "3.0(c)", "3.0(d)"]
+    html, page = services.decision_view(inverclyde[1]["id"])
+    assert 'id="doc-focus"' in html and "<mark>agree that that relevant officers" in html
+    assert page is None  # a text paper has no page image
+    import csv
+
+    path = services.export_decisions(rows)
+    with path.open(encoding="utf-8", newline="") as handle:
+        exported = list(csv.reader(handle))
+    assert exported[0][:8] == ["doc_id", "page", "ref", "kind", "body", "date", "subject", "text"]
+    assert len(exported) == len(rows) + 1 and "Zephyrfield" not in path.read_text()
 
 
 def _free_port() -> int:
@@ -292,6 +317,18 @@ def test_gradio_client_calls_ask_and_gets_the_answer_record(served):
     assert {c["council"] for c in follow["citations"]} <= {"Inverclyde Council"}
     with pytest.raises(Exception, match="since must be a date"):
         client.predict(question=WASTE, filters={"since": "last year"}, api_name="/ask")
+
+
+def test_gradio_client_calls_the_decisions_endpoint(served):
+    from gradio_client import Client
+
+    client = Client(served, verbose=False)
+    rows = client.predict(bodies=["environment board"], api_name="/decisions")
+    assert [(r["ref"], r["kind"]) for r in rows] == [("1", "recommended"), ("2", "recommended")]
+    assert rows[0]["text"].startswith("The Board endorses the commencement")
+    assert client.predict(query="Zephyrfield depot", api_name="/decisions") == []
+    with pytest.raises(Exception, match="kind must be one of"):
+        client.predict(kinds=["bogus"], api_name="/decisions")
 
 
 def test_app_refuses_a_malformed_setting_with_one_line(tmp_path):

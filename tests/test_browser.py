@@ -57,7 +57,8 @@ def serve(real_corpus, root: Path, answerer):
 
     _, embedder, indexed = real_corpus
     shutil.copytree(indexed / "index", root / "index")
-    settings = load_settings({}, data_dir=root / "data", corpus_dir=CORPUS)
+    settings = load_settings({}, data_dir=root / "data", corpus_dir=CORPUS, collection="corpus")
+    shutil.copytree(indexed / "decisions", settings.decisions_path.parent)
     store = ChromaStore(path=root / "index", collection="corpus")
     retriever = HybridRetriever(store, embedder, lexical_dir=root / "lexical")
     services = Services(settings, Assistant(retriever, answerer, settings.top_k))
@@ -120,6 +121,49 @@ def upload(page, path: Path, expected: str) -> None:
     page.get_by_role("button", name="Add to library").click()
     expect(page.locator("#upload-status")).to_contain_text(expected, timeout=120_000)
     page.get_by_role("tab", name="Ask").click()
+
+
+MINUTES = """KILNWORTH PARISH COUNCIL
+Minutes of the meeting of the Amenities Committee held on Tuesday 14 May 2019 at 7.30pm
+Present: Cllrs Ashdown (Chair), Birch, Corran and Dale.
+31 Apologies
+Apologies were received from Cllr Elm.
+32 Minutes of the last meeting
+The minutes of the meeting held on 9 April 2019 were approved as a correct record.
+33 Bandstand repainting
+It was proposed by Cllr Birch and seconded by Cllr Corran that the quotation of £1,850 from
+Greenway Decorators be accepted. The motion was CARRIED (3 for, 1 against).
+RESOLVED that the Clerk instructs Greenway Decorators to repaint the bandstand before the fete.
+34 Date of next meeting
+11 June 2019.
+"""
+
+
+def test_decisions_tab_filters_by_body_and_date_and_opens_a_cited_minute(page, app, tmp_path):
+    from playwright.sync_api import expect
+
+    paper = tmp_path / "kilnworth-amenities-2019-05-14-minutes.txt"
+    paper.write_text(MINUTES)
+    summary, _ = app[1].add_papers([paper])
+    assert summary.failed == 0
+    page.reload()
+    page.get_by_role("tab", name="Decisions").click()
+    body = page.get_by_label("Body", exact=True).last
+    body.click()
+    page.get_by_role("option", name="Parish Council", exact=True).click()
+    page.keyboard.press("Escape")
+    page.get_by_label("Since (yyyy-mm-dd)").fill("2019-01-01")
+    page.get_by_label("Until (yyyy-mm-dd)").fill("2019-12-31")
+    page.get_by_role("button", name="Search decisions").click()
+    expect(page.locator("#decisions-status")).to_contain_text("2 decisions", timeout=30_000)
+    table = page.locator("#decisions-table")
+    expect(table).to_contain_text("Moved by Cllr Birch, seconded by Cllr Corran")
+    expect(table).not_to_contain_text("Harborough")
+    table.get_by_role("gridcell").filter(has_text="RESOLVED that the Clerk instructs").first.click()
+    viewer = page.locator("#decision-view")
+    expect(viewer).to_contain_text("Showing the cited minute 33", timeout=30_000)
+    expect(viewer.locator("mark")).to_contain_text("RESOLVED that the Clerk instructs")
+    shot(page, "09-decisions")
 
 
 def test_waste_question_cites_paragraph_2_5_and_opens_the_paper(page):

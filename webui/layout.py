@@ -15,6 +15,7 @@ from ingest.records import DOC_TYPES
 from retrieval.filters import FilterError, compile_filter
 from retrieval.records import Answer, Filters
 from webui import render
+from webui.decisions_tab import decisions_tab
 from webui.render import plain_answer
 from webui.services import Services
 from webui.style import COPY_ANSWER, CSS, SCROLL_TO_FOCUS
@@ -304,6 +305,14 @@ def build_blocks(services: Services) -> gr.Blocks:
                 )
                 add_button = gr.Button("Add to library", variant="primary", elem_id="add-papers")
                 upload_status = gr.HTML(elem_id="upload-status")
+            (
+                decision_councils,
+                decision_bodies,
+                find_decisions,
+                decision_inputs,
+                decision_outputs,
+                decisions_api,
+            ) = decisions_tab(services, private)
 
         filter_inputs = [councils, bodies, doc_types, since, until]
         chat_outputs = [
@@ -354,7 +363,10 @@ def build_blocks(services: Services) -> gr.Blocks:
             add_papers, uploads, [upload_status, uploads, table, councils, bodies], **private
         )
         demo.load(refresh, None, [table, councils, bodies], **private)
+        demo.load(filter_choices, None, [decision_councils, decision_bodies], **private)
+        demo.load(find_decisions, decision_inputs, decision_outputs, **private)
         gr.api(ask, api_name="ask")
+        gr.api(decisions_api, api_name="decisions")
     return demo
 
 

@@ -310,3 +310,29 @@ def plain_answer(answer: Answer | None) -> str:
             quote = " ".join(c.quote.split())
             lines.append(f"[{c.n}] {c.title} — {c.label()}: “{quote}”")
     return "\n".join(lines)
+
+
+DECISION_COLUMNS = [
+    "Date", "Council", "Body", "Ref", "Kind", "Outcome", "Subject", "Decision", "Vote", "Page",
+]  # fmt: skip
+
+
+def decision_rows(rows: Iterable[dict[str, Any]]) -> list[list[Any]]:
+    """One row per decision for the Decisions table (plain text, never HTML)."""
+    from ingest.decisions import describe_votes
+
+    return [
+        [
+            r.get("date", ""),
+            r.get("council", ""),
+            r.get("body", ""),
+            r.get("ref", ""),
+            r.get("kind", ""),
+            r.get("outcome", ""),
+            r.get("subject", "") or r.get("title", ""),
+            " ".join(str(r.get("text", "")).split()),
+            describe_votes(r),
+            "" if r.get("page") is None else str(r["page"]),
+        ]
+        for r in rows
+    ]

@@ -124,7 +124,7 @@ class Services:
         return None
 
     def ingester(self, progress: Progress | None = None, workers: int | None = None) -> Ingester:
-        from ingest.service import build_ocr
+        from ingest.service import build_decision_store, build_ocr
 
         return Ingester(
             self.retriever.store,
@@ -134,6 +134,7 @@ class Services:
             workers=workers,
             progress=progress,
             ocr=build_ocr(self.settings),
+            decisions=build_decision_store(self.settings),
         )
 
     def index_corpus(self, progress: Progress | None = None) -> IngestSummary | None:
@@ -169,6 +170,59 @@ class Services:
             if r.status == "ingested" and r.doc_id not in visible
         ]
         return summary, hidden
+
+    # -- the decisions register -----------------------------------------------------------
+
+    def register(self):
+        from ingest.service import build_decision_store
+        from retrieval.decisions import DecisionRegister
+
+        return DecisionRegister(self.retriever.store, build_decision_store(self.settings))
+
+    def decisions(
+        self, query: str = "", filters: Filters | None = None, kinds: Iterable[str] = ()
+    ) -> list[dict[str, Any]]:
+        """Decisions in the papers the UI's user may see (FilterError for a bad filter)."""
+        return self.register().search(query, filters, kinds, self.user)
+
+    def decision_view(self, decision_id: str):
+        """The paper at a decision's cited passage (HTML), and for a PDF its page, or None."""
+        from retrieval.decisions import citation_of
+        from webui.render import document_view
+
+        row = self.register().get(decision_id, self.user)
+        found = self.document(row["doc_id"]) if row else None
+        if found is None:
+            return None
+        meta, chunks = found
+        citation = citation_of(row, self.retriever.catalog())
+        return document_view(meta, chunks, citation), self.page_image(row["doc_id"], row["page"])
+
+    def export_decisions(self, rows: Iterable[dict[str, Any]]) -> Path:
+        """The rows as CSV (the record's fields, votes as JSON) in a fresh temporary folder."""
+        import csv
+        import json
+        import tempfile
+        import time
+
+        from retrieval.decisions import public_fields
+
+        folder = Path(tempfile.mkdtemp(prefix="cpa-decisions-"))
+        target = folder / f"decisions-{time.strftime('%Y%m%d-%H%M%S')}.csv"
+        with target.open("w", newline="", encoding="utf-8") as out:
+            writer = None
+            for row in rows:
+                record = public_fields(row)
+                record["votes"] = json.dumps(record["votes"], ensure_ascii=False)
+                if writer is None:
+                    writer = csv.DictWriter(out, fieldnames=list(record))
+                    writer.writeheader()
+                writer.writerow(record)
+            if writer is None:
+                from ingest.decisions import FIELDS
+
+                csv.writer(out).writerow(FIELDS)
+        return target
 
 
 def render_pdf_page(path: Path, page: int, scale: float = 1.4):
