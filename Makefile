@@ -45,7 +45,8 @@ eval: install
 	  $(PY) -m evals run evals/questions/realworld.jsonl $(REALWORLD) --out data/evals/realworld-answers.jsonl --report data/evals/realworld-report.md && \
 	  $(PY) -m evals baseline evals/questions/realworld.jsonl $(REALWORLD) && \
 	  $(PY) -m evals retrieval evals/questions/realworld.jsonl $(REALWORLD) --ablate && \
-	  $(PY) -m evals run evals/questions/realdocs.jsonl --corpus $(SHARED)/realdocs --out data/evals/realdocs-answers.jsonl; \
+	  $(PY) -m evals run evals/questions/realdocs.jsonl --corpus $(SHARED)/realdocs --out data/evals/realdocs-answers.jsonl && \
+	  $(PY) -m evals decisions $(REALWORLD); \
 	else echo "$(SHARED)/realdocs2 is not here: only the dev set is evaluated"; fi
 	$(PY) -m evals run evals/questions/dev.jsonl --out data/evals/dev-answers.jsonl --report data/evals/dev-report.md
 

@@ -104,6 +104,7 @@ _SUBJECT = re.compile(
 )
 _NUMBER = re.compile(r"(?i)\bdecision\s+(?:number|no\.?|ref(?:erence)?)\s*:?\s*(?P<n>\d[\w/.-]*\d)")
 _RESTATED = 0.85  # share of words a later record shares with an earlier one to be the same
+_RESTATED_WORDS = 8  # a shorter record ("Approved.") may well recur word for word
 _SUBJECT_REACH = 4000  # characters back from a decision to the "Subject:" line it belongs to
 
 
@@ -208,11 +209,17 @@ def extract_decisions(
     number = _NUMBER.search(text) if meta.doc_type == "decision" else None
     records: list[Decision] = []
     seen: list[set[str]] = []
+    said: list[str] = []  # the words of each record so far, in order, as one string
     for part, kind, motion, subject, ref in found:
-        words = set(re.findall(r"\w+", text[part.start : part.end].casefold()))
+        run = re.findall(r"\w+", text[part.start : part.end].casefold())
+        words = set(run)
         if any(len(words & other) >= _RESTATED * max(len(words), len(other)) for other in seen):
             continue  # a recommendation or resolution restated later in the paper
+        joined = " ".join(run)
+        if len(run) >= _RESTATED_WORDS and any(joined in earlier for earlier in said):
+            continue  # word for word inside an earlier record: a summary of what was resolved
         seen.append(words)
+        said.append(joined)
         outcome = ""
         if motion is not None and motion.outcome:
             outcome = OUTCOME_OF.get(motion.outcome, motion.outcome)

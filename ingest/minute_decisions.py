@@ -154,12 +154,11 @@ def _motion_parts(
                     motion,
                 )
             continue
-        add(
-            motion.start,
-            motion.end,
-            _minute_kind(text[motion.start : motion.end], motion.outcome),
-            motion,
-        )
+        # An amendment moved inside a motion's record is its own record: the motion's text
+        # stops where the amendment starts (its vote is still the motion's, in vote_text).
+        inner = [m.start for m in item.motions if motion.start < m.start < motion.end]
+        end = len(text[: min([motion.end, *inner])].rstrip())
+        add(motion.start, end, _minute_kind(text[motion.start : end], motion.outcome), motion)
     spans = [
         (item.start + a, item.start + b) for a, b in sentence_spans(text[item.start : item.end])
     ]

@@ -60,9 +60,10 @@ _MOVED = [
         rf"(?:[,;]?\s+and\s+seconded\s+by\s+(?P<seconder>{NAME}))?",
         re.I,
     ),
-    # "It was moved by Cllr A, seconded by Cllr B, that ..." / "Proposed by A; seconded by B"
+    # "It was moved by Cllr A, seconded by Cllr B, that ..." / "Proposed by A; seconded by B" /
+    # "Motion by Commissioner A, second by Commissioner B, to adopt ..."
     re.compile(
-        rf"(?:it\s+was\s+)?(?:moved|proposed)(?:\s+by\b|\s*[:\-–]|(?=\s+(?-i:{_TITLES})\b))"
+        rf"(?:it\s+was\s+)?(?:moved|proposed|motion(?=\s+(?:made\s+)?by\b)(?:\s+made)?)(?:\s+by\b|\s*[:\-–]|(?=\s+(?-i:{_TITLES})\b))"
         rf"\s*(?P<mover>{NAME})"
         rf"(?:[,;]?\s*(?:and\s+)?(?:seconded|second)(?:\s+by)?\s*[:\-–]?\s*(?P<seconder>{NAME}))?",
         re.I,
@@ -72,6 +73,11 @@ _MOVED = [
         rf"(?P<mover>{NAME})\s*\((?:motion|moved|mover|proposer|proposed|proposal)\)"
         rf"(?:[,;]?\s*(?P<seconder>{NAME})\s*\((?:second|seconded|seconder)\))?",
         re.I,
+    ),
+    # "Councilor Smith made a motion to approve the consent agenda" / "Commissioner Lee motioned to …"
+    re.compile(
+        rf"(?P<mover>{NAME})\s+(?:made\s+(?:a|the)\s+motion|motioned)\b"
+        rf"(?:[^.]{{0,120}}?\bsecond(?:ed)?\s+by\s+(?P<seconder>{NAME}))?",
     ),
     # "Councillor Elm moved an amendment ... which was seconded by Jo Fir"
     re.compile(
@@ -88,7 +94,7 @@ _OUTCOME = re.compile(
     r"\b(?P<upper>CARRIED|LOST|WITHDRAWN|DEFEATED|FELL|APPROVED|REJECTED|DEFERRED|AGREED|PASSED|"
     r"FAILED)\b|\b(?:was|were|being|is)\s+(?:then\s+)?(?:unanimously\s+)?(?P<lower>carried|lost|"
     r"withdrawn|defeated|passed|failed|approved|rejected|deferred|agreed|adopted)\b|"
-    r"\b(?:motion|amendment|recommendation|resolution)s?\s+(?P<short>carried|passed|failed|lost)\b",
+    r"\b(?i:motion|amendment|recommendation|resolution)s?\s+(?P<short>carried|passed|failed|lost)\b",
 )
 _BARE_OUTCOME = re.compile(r"\b(?P<lower>approved|carried|passed|adopted|rejected|agreed)\b")
 _OUTCOME_FIRST = re.compile(

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import date as Date
 from typing import Any
 
+from ingest import lexicon
 from ingest.decision_store import DecisionStore
 from ingest.decisions import describe_votes
 from retrieval.catalog import Catalog
@@ -48,12 +49,17 @@ _MATCH = 0.5  # share of the question's weighted terms a record must hold to ans
 _SAME_MATTER = 0.5  # share of words two records share to be the same matter decided twice
 
 
+_DECISION_WORDS = re.compile(lexicon.alternation("decision_cues"), re.I)
+
+
 def asks_decision(question: Question) -> bool:
+    """Asks what was decided, recommended or voted: "How much did the council approve …?" asks
+    for a number, but its answer is a decision too."""
     return (
         question.wants == "decision"
         or question.vote
         or question.motion
-        or bool(_PRECEDENT.search(question.text))
+        or bool(_PRECEDENT.search(question.text) or _DECISION_WORDS.search(question.text))
     )
 
 
@@ -169,7 +175,9 @@ class DecisionAnswerer:
         scored = []
         for row in rows:
             said = f"{row['text']} {row['subject']} {row['body']} {row['mover']} {row['seconder']}"
-            held = set(terms(f"{said} {row['kind']} {row['outcome']}"))
+            # The question may name the meeting: its council and date are the record's too.
+            meeting = f"{row['council']} {_when(row['date'])} {row['vote_text']}"
+            held = set(terms(f"{said} {row['kind']} {row['outcome']} {meeting}"))
 
             share = (
                 sum(

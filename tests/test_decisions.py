@@ -246,42 +246,40 @@ def test_cli_prints_one_json_object_per_line_with_the_record_fields(settings, ca
 # -- decision questions in chat -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory):
+def _assistant(root, papers):
     from retrieval.answering import Assistant
     from retrieval.decision_answers import DecisionAnswerer
     from retrieval.extractive import ExtractiveAnswerer
     from retrieval.hybrid import HybridRetriever
 
-    root = tmp_path_factory.mktemp("decision-answers")
     folder = root / "papers"
     folder.mkdir()
-    for name, text, meta in (
-        (
-            "westshire-rents",
-            REPORT,
-            {"council": "Westshire District Council", "body": "Cabinet", "date": "2024-03-04"},
-        ),
-        (
-            "marlow-vale-minutes",
-            MINUTES,
-            {
-                "council": "Marlow Vale Parish Council",
-                "body": "Parish Council",
-                "date": "2024-06-11",
-                "doc_type": "minutes",
-            },
-        ),
-    ):
+    for name, text, meta in papers:
         (folder / f"{name}.txt").write_text(text)
         (folder / f"{name}.meta.json").write_text(json.dumps(meta))
     store = ChromaStore(path=root / "index", collection="answers")
     register = DecisionStore(root / "decisions.sqlite")
-    assert (
-        Ingester(store, HashingEmbedder(), workers=1, decisions=register).run([folder]).failed == 0
-    )
+    ingester = Ingester(store, HashingEmbedder(), workers=1, decisions=register)
+    assert ingester.run([folder]).failed == 0
     retriever = HybridRetriever(store, HashingEmbedder(), lexical_dir=root / "lexical")
     return Assistant(retriever, DecisionAnswerer(ExtractiveAnswerer(), register))
+
+
+RENTS = {"council": "Westshire District Council", "body": "Cabinet", "date": "2024-03-04"}
+MARLOW = {
+    "council": "Marlow Vale Parish Council",
+    "body": "Parish Council",
+    "date": "2024-06-11",
+    "doc_type": "minutes",
+}
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    return _assistant(
+        tmp_path_factory.mktemp("decision-answers"),
+        (("westshire-rents", REPORT, RENTS), ("marlow-vale-minutes", MINUTES, MARLOW)),
+    )
 
 
 def test_a_vote_question_gets_the_body_date_minute_and_the_minutes_own_words(assistant):
@@ -304,3 +302,92 @@ def test_a_recommendation_is_said_to_be_one_and_a_deferral_is_said_plainly(assis
 def test_other_questions_are_left_to_the_answerer(assistant):
     answer = assistant.answer("When is the next meeting of the parish council?")
     assert answer.kind == "" and answer.decisions == []
+
+
+US_MINUTES = """CITY OF WESTBROOK CITY COUNCIL
+Regular Meeting Minutes, March 4, 2019
+1. Call to order
+Mayor Hale called the meeting to order at 7:00 pm.
+2. Consent agenda
+Councilor Smith made a motion to approve the consent agenda. Councilor Jones seconded. Motion passed 4-0.
+3. Resolution 22-01
+Motion by Commissioner Lee, second by Commissioner Park, to adopt Resolution 22-01. Motion carried unanimously.
+4. Minutes
+MOTION: Councilor Ray moved to approve the minutes as presented; Councilor Dee seconded. The motion carried 5-0.
+"""
+
+
+def test_us_minutes_record_motions_by_mover_second_and_tally():
+    found = {
+        d.ref: d for d in _paper(US_MINUTES, "westbrook-minutes", "minutes", body="City Council")
+    }
+    assert (found["2"].mover, found["2"].seconder, found["2"].outcome) == (
+        "Councilor Smith",
+        "Councilor Jones",
+        "carried",
+    )
+    assert found["2"].votes == {"for": 4, "against": 0, "abstain": None}
+    assert (found["3"].mover, found["3"].seconder) == ("Commissioner Lee", "Commissioner Park")
+    assert found["3"].votes.get("unanimous") is True
+    assert found["4"].votes["for"] == 5 and "1" not in found
+
+
+CABINET_MINUTES = """Westshire District Council
+Minutes of the Cabinet meeting
+20 Apologies
+None.
+21 Allotment rents
+RESOLVED that a rent of £40 a plot from April 2025 be approved.
+22 Close
+The meeting closed at 8pm.
+"""
+
+
+def test_a_matter_recommended_then_resolved_is_shown_as_a_timeline(tmp_path):
+    minutes = {**RENTS, "date": "2024-04-08", "doc_type": "minutes"}
+    papers = (
+        ("westshire-rents", REPORT, RENTS),
+        ("westshire-cabinet-minutes", CABINET_MINUTES, minutes),
+    )
+    answer = _assistant(tmp_path, papers).answer(
+        "What was decided on the allotment rent of £40 a plot?"
+    )
+    assert answer.kind == "decision" and len(answer.decisions) == 2
+    assert "Timeline: 4 March 2024: Cabinet was recommended to (para 2(a)); " in answer.answer
+    assert "8 April 2024: Cabinet resolved (minute 21)" in answer.answer
+
+
+# -- the hand labels ------------------------------------------------------------------------------
+
+
+def test_label_matching_tolerates_a_list_label_and_takes_each_side_once():
+    from evals.decision_eval import match, overlap
+
+    record = {
+        "text": "Approve and implement increase of £56 to £124 for first vehicle permit tariffs."
+    }
+    assert overlap(record["text"], "2a. Approve and implement increase of £56 to £124") > 0.85
+    assert overlap(record["text"], "Approved the minutes of the last meeting") == 0.0
+    labels = [
+        {"text": "a. Approve and implement increase of £56 to £124", "unsure": True},
+        {"text": "Approve and implement increase of £56 to £124 for first vehicle"},
+    ]
+    assert match([record], labels) == [(0, 1)]  # a sure label first
+
+
+@pytest.mark.slow
+def test_decision_extraction_against_the_hand_labels(realdocs):
+    from evals.decision_eval import evaluate
+
+    folders = [realdocs, realdocs.parent / "realdocs2"]
+    if not folders[1].is_dir():
+        pytest.skip("../shared/realdocs2 is not present")
+    parts = evaluate(folders)["parts"]
+    tuning, held_out = parts["tuning"], parts["held-out"]
+    assert tuning["labels"] >= 60 and held_out["labels"] >= 40
+    assert tuning["precision"] >= 0.9 and tuning["recall"] >= 0.9
+    # Held-out papers are a figure to read; this floor only stops it falling (README has it).
+    assert held_out["precision"] >= 0.65 and held_out["recall"] >= 0.45
+    for part in (tuning, held_out):
+        for ok, n in [field[1:] for field in part["fields"].values()]:
+            assert ok >= n - 1
