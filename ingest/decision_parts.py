@@ -141,6 +141,12 @@ def _inline(text: str, item, forms: list[str]):
     return pieces
 
 
+def _follows_letter(label: str, path: list[str], level: int) -> bool:
+    plain = _plain_label(label).rstrip(".")
+    last = path[level] if level < len(path) else ""
+    return len(plain) == 1 and len(last) == 1 and ord(plain) == ord(last) + 1
+
+
 def _continues(line: str, forms: list[str], last_top: int | None) -> bool:
     """The line carries on the outermost list: same label form, the next number or later."""
     found = label_form(line)
@@ -178,6 +184,9 @@ def list_parts(
         caps = _CAPS_VERB.match(line) if not found else None
         if found:
             form, label = found
+            letters = {"roman": "alpha", "paren_roman": "paren_alpha"}.get(form)
+            if letters in forms and _follows_letter(label, path, forms.index(letters)):
+                form = letters  # "(i)" after "(h)" is the next letter, not the first numeral
             if form == outer and not (within and label.startswith(within.split(".")[0] + ".")):
                 break
             content = a + _LABELLED.match(line).end()

@@ -80,10 +80,14 @@ _HEADING = re.compile(
     r"decisions?\s+(?:required|sought|requested|taken|made)|proposed\s+decisions?|decision|"
     r"resolutions?)(?:\*\*)?[ \t]*(?:(?P<sep>[:.\-–])[ \t]*(?P<rest>[^\n]*))?$"
 )
+# A lead-in opens a line, or follows "Recommendation:" inside one (US agendas run an item's
+# title, presenter and recommendation together: "… (City Clerk) Recommendation: Staff recommends
+# City Council approve …").
 _LEAD_IN = re.compile(
-    r"(?m)^[ \t]*(?:It\s+is\s+(?:therefore\s+)?recommended\s+that\b|"
+    r"(?m)(?P<pre>^[ \t]*|\bRecommendations?\s*:[ \t]*)(?:It\s+is\s+(?:therefore\s+)?recommended\s+that\b|"
     r"(?:The\s+)?(?P<body>[A-Z][\w&',-]*(?:\s+[\w&',-]+){0,6}?)\s+(?:is|are)\s+(?:therefore\s+)?"
-    r"(?:asked|recommended|requested|invited)\s+to\b|(?:Staff|Officers?)\s+recommends?\s+that\b)"
+    r"(?:asked|recommended)\s+to\b|(?:Staff|Officers?)\s+recommends?\s+(?:that\b|(?:the\s+)?"
+    r"(?:[A-Z]\w+\s+){0,2}(?:Council|Board|Commission|Committee|Cabinet)\b))"
 )
 _TAKER = re.compile(
     r"(?i)\bdecision\s+(?:to\s+be\s+)?taken\s+by\s*:?\s*\n?(?P<who>[^\n]{3,120})|"
@@ -141,7 +145,7 @@ def _blocks(text: str) -> list[tuple[int, str | None, str, str]]:
         number = num.strip("().") if num and outer in (None, "dotted", "num") else ""
         found.append((content, outer, kind, number))
     for m in _LEAD_IN.finditer(text):
-        found.append((m.start(), None, "recommended", ""))
+        found.append((m.end("pre"), None, "recommended", ""))
     return sorted(found)
 
 

@@ -391,3 +391,54 @@ def test_decision_extraction_against_the_hand_labels(realdocs):
     for part in (tuning, held_out):
         for ok, n in [field[1:] for field in part["fields"].values()]:
             assert ok >= n - 1
+
+
+@pytest.mark.parametrize(
+    "text, refs",
+    [
+        (
+            "Resolved:\n(g) one thing\n(h) two thing\n(i) three thing\n(j) four\nEnd",
+            ["g", "h", "i", "j"],
+        ),
+        (
+            "Resolved:\n(1) one thing\n(i) sub one\n(ii) sub two\n(2) two\nEnd",
+            ["1(i)", "1(ii)", "2"],
+        ),
+        # a text layer that runs a list onto one line
+        (
+            "Council is asked to:\n(1) Endorse the plan (2) Note the risks (3) Agree the dates\n1. Background",
+            ["1", "2", "3"],
+        ),
+        # a sub-heading inside the list, then a new list that starts again at 1
+        (
+            "That the Board:\n1. Approve the scheme.\n2. Fund it.\nContractual:\n3. Award the contract.\n"
+            "Benefits:\n1. Cleaner air.",
+            ["1", "2", "3"],
+        ),
+        # a group title heads the lettered parts under it
+        (
+            "The Committee:\n1. Started a review.\n2. Residents Parking\na. Approve the new tariff.\nb. Note the costs.\n"
+            "(e) Exempt information?",
+            ["1", "2(a)", "2(b)"],
+        ),
+    ],
+)
+def test_list_parts_follow_the_numbering_of_the_list(text, refs):
+    from ingest.decision_parts import list_parts
+
+    assert [
+        p.ref
+        for p in list_parts(text, 0, len(text), outer="paren_alpha" if "(e)" in text else None)
+    ] == refs
+
+
+def test_a_us_agenda_recommendation_after_its_item_title_is_a_record():
+    agenda = (
+        "CITY OF WESTBROOK CITY COUNCIL AGENDA\n"
+        "REPORT 23-0100 TREE TRIMMING CONTRACT (Public Works Director Ana Ruiz) Recommendation: "
+        "Staff recommends City Council award a tree trimming contract to Greenleaf Inc.\n"
+    )
+    found = _paper(agenda, "westbrook-report", "report", body="City Council")
+    assert [d.text for d in found] == [
+        "Staff recommends City Council award a tree trimming contract to Greenleaf Inc."
+    ]

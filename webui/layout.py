@@ -361,7 +361,7 @@ def build_blocks(services: Services) -> gr.Blocks:
         export_button.click(lambda: str(services.feedback.export()), None, export_file, **private)
         add_button.click(
             add_papers, uploads, [upload_status, uploads, table, councils, bodies], **private
-        )
+        ).then(filter_choices, None, [decision_councils, decision_bodies], **private)
         demo.load(refresh, None, [table, councils, bodies], **private)
         demo.load(filter_choices, None, [decision_councils, decision_bodies], **private)
         demo.load(find_decisions, decision_inputs, decision_outputs, **private)
