@@ -221,12 +221,13 @@ def test_an_index_built_before_the_register_is_filled_in_on_the_next_run(tmp_pat
     assert again.skipped == 5
 
 
-def test_cli_prints_one_json_object_per_line_with_the_record_fields(settings, capsys, monkeypatch):
-    from ingest.service import build_ingester
+def test_cli_prints_one_json_object_per_line_with_the_record_fields(settings, capsys):
+    from ingest.service import build_decision_store, build_store
     from retrieval.__main__ import main
 
-    monkeypatch.setattr("ingest.service.build_embedder", lambda s: HashingEmbedder())
-    build_ingester(settings).run([CORPUS])
+    # The register needs no encoder: the CLI's decisions command never loads one.
+    register = build_decision_store(settings)
+    Ingester(build_store(settings), HashingEmbedder(), workers=1, decisions=register).run([CORPUS])
     assert (
         main(
             ["decisions", "--council", "inverclyde", "--json", "--data-dir", str(settings.data_dir)]
