@@ -63,7 +63,7 @@ _MOVED = [
     # "It was moved by Cllr A, seconded by Cllr B, that ..." / "Proposed by A; seconded by B" /
     # "Motion by Commissioner A, second by Commissioner B, to adopt ..."
     re.compile(
-        rf"(?:it\s+was\s+)?(?:moved|proposed|motion(?=\s+(?:made\s+)?by\b)(?:\s+made)?)(?:\s+by\b|\s*[:\-–]|(?=\s+(?-i:{_TITLES})\b))"
+        rf"(?:it\s+was\s+)?(?:moved|proposed|motion(?=\s+(?:was\s+)?(?:made\s+)?by\b)(?:\s+was)?(?:\s+made)?)(?:\s+by\b|\s*[:\-–]|(?=\s+(?-i:{_TITLES})\b))"
         rf"\s*(?P<mover>{NAME})"
         rf"(?:[,;]?\s*(?:and\s+)?(?:seconded|second)(?:\s+by)?\s*[:\-–]?\s*(?P<seconder>{NAME}))?",
         re.I,
@@ -81,7 +81,7 @@ _MOVED = [
     ),
     # "Councillor Elm moved an amendment ... which was seconded by Jo Fir"
     re.compile(
-        rf"(?P<mover>{NAME})\s+(?:moved|proposed|put\s+forward)\s+(?:an?\s+|the\s+)?{_KIND}?"
+        rf"(?P<mover>{NAME})\s+(?:moved|proposed|put\s+forward)(?:\s+(?:an?\s+|the\s+)?{_KIND})?\b"
         rf"(?:[^.]{{0,80}}?\bseconded\s+by\s+(?P<seconder>{NAME}))?",
     ),
 ]
@@ -212,6 +212,10 @@ def parse_motions(text: str, sentences: list[tuple[int, int]]) -> list[Motion]:
                 touched = Motion(start=a, end=b, kind=found_kind, label=label)
                 touched.mover = _person(m.group("mover"))
                 touched.seconder = _person(m.groupdict().get("seconder"))
+                if not touched.seconder:  # "Cllr Ash proposed, Cllr Oak seconded, all in favour"
+                    rest = sentence[m.end() :]
+                    second = next((p.search(rest) for p in _SECONDED if p.search(rest)), None)
+                    touched.seconder = _person(second.group("seconder")) if second else ""
                 motions.append(touched)
                 break
         if touched is None:
@@ -222,7 +226,12 @@ def parse_motions(text: str, sentences: list[tuple[int, int]]) -> list[Motion]:
                     if touched is not None:
                         touched.seconder = _person(m.group("seconder"))
                     break
-        outcome = _OUTCOME.search(sentence) or (touched and _BARE_OUTCOME.search(sentence))
+        outcome = (
+            _OUTCOME.search(sentence)
+            or (touched and _BARE_OUTCOME.search(sentence))
+            # "Carried." standing alone after "Proposed: … Seconded: …"
+            or (len(sentence.split()) <= 2 and _BARE_OUTCOME.search(sentence.lower()))
+        )
         if touched is None and _OUTCOME_FIRST.match(sentence):
             # "APPROVED – next year's meeting dates": a bulleted decision that stands alone.
             touched = Motion(start=a, end=b, kind="motion", label=sentence)

@@ -443,3 +443,38 @@ def test_a_us_agenda_recommendation_after_its_item_title_is_a_record():
     assert [d.text for d in found] == [
         "Staff recommends City Council award a tree trimming contract to Greenleaf Inc."
     ]
+
+
+@pytest.mark.parametrize(
+    "sentence, mover, seconder, outcome",
+    [
+        (
+            "Cllr Ash proposed, Cllr Oak seconded, all in favour, that the hedge be cut.",
+            "Cllr Ash",
+            "Cllr Oak",
+            "",
+        ),
+        ("Proposed: Cllr Ash. Seconded: Cllr Oak. Carried.", "Cllr Ash", "Cllr Oak", "carried"),
+        (
+            "A motion was made by Councilor Smith and seconded by Councilor Jones to approve the agenda. "
+            "The motion passed 5-0.",
+            "Councilor Smith",
+            "Councilor Jones",
+            "carried",
+        ),
+        (
+            "On a motion by Councilor Smith, seconded by Councilor Jones, the Council approved the budget.",
+            "Councilor Smith",
+            "Councilor Jones",
+            "carried",
+        ),
+    ],
+)
+def test_the_ways_minutes_write_a_motion(sentence, mover, seconder, outcome):
+    text = (
+        f"WESTBROOK PARISH COUNCIL\n10 Apologies\nNone.\n11 Hedges\n{sentence}\n12 Close\nEnded.\n"
+    )
+    found = [
+        d for d in _paper(text, "westbrook", "minutes", body="Parish Council") if d.ref == "11"
+    ]
+    assert [(d.mover, d.seconder, d.outcome) for d in found] == [(mover, seconder, outcome)]
