@@ -51,11 +51,15 @@ class DecisionStore:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self._ready = False  # this file's version was checked and its schema made
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        existed = self.path.exists()
         connection = sqlite3.connect(self.path, timeout=30)
         connection.row_factory = sqlite3.Row
+        if self._ready and existed:
+            return connection  # every query of a chat answer need not re-check the schema
         connection.execute("PRAGMA journal_mode=WAL")
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version != REGISTER_VERSION:
@@ -66,6 +70,7 @@ class DecisionStore:
             )
             connection.execute(f"PRAGMA user_version = {REGISTER_VERSION}")
         connection.executescript(_SCHEMA)
+        self._ready = True
         return connection
 
     def file_hashes(self) -> dict[str, str]:

@@ -38,6 +38,7 @@ class Services:
         self.assistant = assistant
         self.feedback = FeedbackLog(settings.data_dir / "feedback.jsonl")
         self.uploads_dir = settings.data_dir / "uploads"
+        self._register = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -174,10 +175,15 @@ class Services:
     # -- the decisions register -----------------------------------------------------------
 
     def register(self):
-        from ingest.service import build_decision_store
-        from retrieval.decisions import DecisionRegister
+        """The decisions register over the UI's store, made on first use and kept."""
+        if self._register is None:
+            from ingest.service import build_decision_store
+            from retrieval.decisions import DecisionRegister
 
-        return DecisionRegister(self.retriever.store, build_decision_store(self.settings))
+            self._register = DecisionRegister(
+                self.retriever.store, build_decision_store(self.settings)
+            )
+        return self._register
 
     def decisions(
         self, query: str = "", filters: Filters | None = None, kinds: Iterable[str] = ()
