@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         from ingest.progress import ConsoleProgress, print_summary
-        from webui.layout import launch
+        from webui.server import launch
         from webui.services import Services
 
         services = Services.from_settings(settings)
@@ -57,7 +57,15 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"Committee Papers Assistant: http://{settings.host}:{settings.port}", file=sys.stderr
         )
-        launch(build_app(settings, services), settings.host, settings.port)
+        services.clean_scratch()
+        launch(
+            build_app(settings, services),
+            settings.host,
+            settings.port,
+            sign_in=services.sign_in,
+            max_file_mb=settings.max_file_mb,
+            allowed_paths=[str(settings.scratch_dir)],
+        )
     except KeyboardInterrupt:
         return 0
     except Exception as exc:

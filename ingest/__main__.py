@@ -25,6 +25,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--prune", action="store_true", help="remove documents whose files are no longer present"
     )
     parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="let these files replace papers of the same document id ingested from elsewhere",
+    )
+    parser.add_argument(
+        "--lower-access",
+        action="store_true",
+        help="let an exempt paper become public when its metadata says so (otherwise only a "
+        'sidecar saying "access": "public" does)',
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print a machine-readable summary instead of a table"
     )
     parser.add_argument("--data-dir", type=Path, help="override CPA_DATA_DIR for this run")
@@ -47,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
 
         paths = args.paths or [settings.corpus_dir]
         with ConsoleProgress(enabled=not args.json and sys.stderr.isatty()) as progress:
-            summary = build_ingester(settings, progress=progress).run(paths, prune=args.prune)
+            summary = build_ingester(settings, progress=progress).run(
+                paths, prune=args.prune, replace=args.replace, lower_access=args.lower_access
+            )
     except Exception as exc:
         return report_error(exc, args.debug, 2)
     for result in summary.files:
@@ -55,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAILED {result.path}: {result.reason}", file=sys.stderr)
         elif result.warning and result.status == "ingested":
             print(f"WARNING {result.path}: {result.warning}", file=sys.stderr)
+        if result.access_note:
+            print(f"ACCESS {result.path}: {result.access_note}", file=sys.stderr)
     if args.json:
         print(summary.to_json())
     else:

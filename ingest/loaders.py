@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ingest.cleaning import normalise, rejoin_hyphenation
 from ingest.errors import IngestError
+from ingest.filetypes import check_content
 from ingest.ocr import PageOcr
 from ingest.pdf_loader import PdfText, finish_pdf, load_pdf, read_pdf
 from ingest.records import LoadedDocument, document_id
@@ -78,6 +79,7 @@ def read_document(path: Path, max_bytes: int) -> LoadedDocument | PdfText:
         raise IngestError(path, f"could not be read ({exc.strerror or exc}).") from None
     if not data.strip():
         raise IngestError(path, "is empty.")
+    check_content(path, suffix, data)
     if suffix == ".pdf":
         pdf = read_pdf(path, data)
         pdf.fingerprint = fingerprint(path, data)
@@ -102,6 +104,11 @@ def fingerprint(path: Path, data: bytes | None = None) -> str:
     if sidecar.is_file():
         digest.update(b"\x00sidecar\x00" + sidecar.read_bytes())
     return digest.hexdigest()
+
+
+def content_hash(path: Path) -> str:
+    """Hash of the file's bytes alone: the same paper under another name or sidecar."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _size_text(n: int, other: int) -> str:

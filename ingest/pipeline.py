@@ -13,12 +13,12 @@ from pathlib import Path
 from ingest.chunking import StructureChunker
 from ingest.decision_store import DecisionStore
 from ingest.decisions import extract_decisions
+from ingest.discovery import discover
 from ingest.embedders import Embedder
 from ingest.loaders import (
-    SIDECAR_SUFFIX,
-    SUPPORTED_SUFFIXES,
     IngestError,
     PdfText,
+    content_hash,
     document_id,
     fingerprint,
     finish_document,
@@ -26,35 +26,12 @@ from ingest.loaders import (
 )
 from ingest.metadata import MetadataError, describe, read_sidecar
 from ingest.ocr import PageOcr
+from ingest.ownership import access_decision, clash_reason, origin_of, within
 from ingest.records import Chunk, DocumentMeta, LoadedDocument
 from ingest.store import Store
 from ingest.structure import paper_structure
 from ingest.summary import FileResult, IngestSummary
-
-
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileResult]]:
-    """Papers under the given paths; files in folders that are not papers are reported as ignored."""
-    found: list[Path] = []
-    ignored: list[FileResult] = []
-    for root in paths:
-        root = Path(root)
-        if root.is_dir():
-            for path in sorted(p for p in root.rglob("*") if p.is_file()):
-                if any(part.startswith(".") for part in path.relative_to(root).parts):
-                    continue
-                if path.name.endswith(SIDECAR_SUFFIX):
-                    continue
-                if path.suffix.lower() in SUPPORTED_SUFFIXES:
-                    found.append(path)
-                else:
-                    ignored.append(
-                        FileResult(
-                            str(path), document_id(path), "ignored", reason="not a paper type"
-                        )
-                    )
-        else:
-            found.append(root)  # named explicitly: a missing or unsupported file is an error
-    return found, ignored
+from ingest.writer_lock import WriterLock, bump_generation, die_with_parent
 
 
 def _read(path: Path, max_bytes: int) -> tuple[LoadedDocument | PdfText, dict]:
@@ -103,6 +80,7 @@ class Ingester:
         progress: Callable[[str, int, int], None] | None = None,
         ocr: PageOcr | None = None,
         decisions: DecisionStore | None = None,
+        data_dir: Path | None = None,
     ):
         self.store = store
         self.embedder = embedder
@@ -113,8 +91,29 @@ class Ingester:
         self.progress = progress or (lambda stage, done, total: None)
         self.ocr = ocr  # None: pages without a text layer are named, not read
         self.decisions = decisions  # the decisions register kept beside the index, if any
+        self.data_dir = data_dir  # the writer lock and generation counter live here, if given
 
-    def run(self, paths: Iterable[Path], prune: bool = False) -> IngestSummary:
+    def run(
+        self,
+        paths: Iterable[Path],
+        prune: bool = False,
+        *,
+        replace: bool = False,
+        lower_access: bool = False,
+    ) -> IngestSummary:
+        """Ingest new and changed papers under `paths`, as the data folder's only writer
+        (IndexBusy if another process is writing to it).
+
+        A paper whose document id belongs to another source (folder) is refused unless
+        `replace`; `prune` removes only papers of these sources whose files are gone; an exempt
+        paper becomes public only by its sidecar or `lower_access`.
+        """
+        if self.data_dir is None:
+            return self._run([Path(p) for p in paths], prune, replace, lower_access)
+        with WriterLock(self.data_dir):
+            return self._run([Path(p) for p in paths], prune, replace, lower_access)
+
+    def _run(self, paths: list[Path], prune, replace, lower_access) -> IngestSummary:
         started = time.perf_counter()
         summary = IngestSummary()
         files, ignored = discover(paths)
@@ -127,61 +126,50 @@ class Ingester:
         seen: dict[str, Path] = {}
         for path in files:
             doc_id = document_id(path)
-            if doc_id in seen:
-                summary.files.append(
-                    FileResult(
-                        str(path),
-                        doc_id,
-                        "failed",
-                        reason=f"has the same document id as {seen[doc_id]}; rename one of them.",
-                    )
-                )
+            record = records.get(doc_id)
+            clash = clash_reason(doc_id, path, seen.get(doc_id), record, replace)
+            if clash:
+                summary.files.append(FileResult(str(path), doc_id, "failed", reason=clash))
                 continue
             seen[doc_id] = path
             try:
                 digest = fingerprint(path) if path.is_file() else ""
             except OSError:
                 digest = ""
-            record = records.get(doc_id)
             same_encoder = (
                 record and record.get("embedder", self.embedder.name) == self.embedder.name
             )
             # A paper indexed before its decisions were registered is read again.
             in_register = registered is None or registered.get(doc_id) == digest
-            if (
-                digest
-                and record
-                and record.get("file_hash") == digest
-                and same_encoder
-                and in_register
-            ):
-                summary.files.append(
-                    FileResult(
-                        str(path),
-                        doc_id,
-                        "skipped",
-                        pages=int(record.get("pages", 0)),
-                        chunks=int(record.get("chunks", 0)),
-                        warning=str(record.get("warning", "")),
-                        page_sources=[
-                            s for s in str(record.get("page_sources", "")).split(",") if s
-                        ],
-                    )
-                )
+            unchanged = digest and record and record.get("file_hash") == digest
+            if unchanged and same_encoder and in_register:
+                summary.files.append(FileResult.unchanged(str(path), doc_id, record))
                 continue
             todo.append(path)
 
         if prune:
+            roots = [str(p.resolve()) for p in paths]
             for doc_id in sorted(set(records) - set(seen)):
+                owner = str(records[doc_id].get("origin", ""))
+                if owner and not any(within(owner, root) for root in roots):
+                    continue  # another source's paper (an upload, another folder): not ours to prune
                 self.store.delete_document(doc_id)
                 if self.decisions is not None:
                     self.decisions.delete(doc_id)
                 summary.pruned.append(doc_id)
+        if summary.pruned or summary.repaired_chunks:
+            self._changed()
 
         if todo:
-            self._ingest(todo, summary, known=set(records))
+            self._lower_access = lower_access
+            self._ingest(todo, summary, known=records)
         summary.seconds = time.perf_counter() - started
         return summary
+
+    def _changed(self) -> None:
+        """Tell readers in other processes that the index changed (the generation counter)."""
+        if self.data_dir is not None:
+            bump_generation(self.data_dir)
 
     def _repair(self) -> int:
         """Delete chunks left by an interrupted run: no document record, or another file version."""
@@ -202,7 +190,12 @@ class Ingester:
 
             # fork before the encoder loads: workers inherit a small, torch-free process.
             context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
+            with ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            ) as pool:
                 futures: list[Future] = [
                     pool.submit(_read, path, self.max_file_bytes) for path in todo
                 ]
@@ -221,7 +214,13 @@ class Ingester:
             document = finish_document(
                 first, self.ocr, lambda done, total: self.progress("ocr", done, total)
             )
-            return document, _describe(path, document, sidecar)
+            previous = self._known.get(document.doc_id)
+            return document, *access_decision(
+                str(previous.get("access", "public")) if previous else None,
+                _describe(path, document, sidecar),
+                sidecar,
+                self._lower_access,
+            )
         except IngestError as exc:
             return exc
 
@@ -239,7 +238,7 @@ class Ingester:
         self._warm_thread = threading.Thread(target=warm_up, name="encoder-warm-up", daemon=True)
         self._warm_thread.start()
 
-    def _ingest(self, todo: list[Path], summary: IngestSummary, known: set[str]) -> None:
+    def _ingest(self, todo: list[Path], summary: IngestSummary, known: dict[str, dict]) -> None:
         chunker = StructureChunker(
             self.embedder.count_tokens, self.chunk_tokens, self.embedder.max_tokens
         )
@@ -261,7 +260,7 @@ class Ingester:
                         FileResult(str(path), document_id(path), "failed", reason=parsed.reason),
                     )
                     continue
-                document, meta = parsed
+                document, meta, access_note = parsed
                 found = paper_structure(document.text, meta.doc_type)
                 document.structure = found.to_record()
                 chunks = chunker.chunk(document, meta, found.minutes, found.agenda)
@@ -276,7 +275,7 @@ class Ingester:
                 except Exception as exc:  # a paper is indexed even if its decisions cannot be read
                     found_decisions = []
                     document.warnings = (*document.warnings, f"decisions not read ({exc})")
-                pending.append((path, document, meta, chunks, found_decisions))
+                pending.append((path, document, meta, chunks, found_decisions, access_note))
                 # Encode several documents at once: length-sorted batches waste less padding.
                 if sum(len(p[3]) for p in pending) >= self.encode_group:
                     self._flush(pending, summary)
@@ -303,15 +302,15 @@ class Ingester:
         if not pending:
             return
         self._warm_thread.join()
-        chunks = [c for _, _, _, doc_chunks, _ in pending for c in doc_chunks]
+        chunks = [c for item in pending for c in item[3]]
         started = time.perf_counter()
         vectors = self._embed(chunks)
         summary.encode_seconds += time.perf_counter() - started
         offset = 0
-        for path, document, meta, doc_chunks, doc_decisions in pending:
+        for path, document, meta, doc_chunks, doc_decisions, note in pending:
             doc_vectors = vectors[offset : offset + len(doc_chunks)]
             offset += len(doc_chunks)
-            job = (path, document, meta, doc_chunks, doc_vectors, doc_decisions, summary)
+            job = (path, document, meta, doc_chunks, doc_vectors, doc_decisions, note, summary)
             self._writes.append(self._writer.submit(self._write, *job))
 
     def _embed(self, chunks: list[Chunk]) -> list[list[float]]:
@@ -330,7 +329,7 @@ class Ingester:
             self.progress("chunks", min(k + step, len(texts)), len(texts))
         return vectors
 
-    def _write(self, path, document, meta, chunks, vectors, decisions, summary) -> None:
+    def _write(self, path, document, meta, chunks, vectors, decisions, note, summary) -> None:
         """Chunks first, stale chunks out, the document record (the completion mark), then the
         paper's decisions in the register (a run stopped before them reads the paper again)."""
         if self._write_failed:
@@ -355,6 +354,8 @@ class Ingester:
                 # Minute items, attendance, motions and votes (ingest.minutes), as JSON.
                 "structure": json.dumps(document.structure) if document.structure else "",
                 "embedder": self.embedder.name,  # vectors of another encoder mean a re-ingest
+                "origin": origin_of(path),  # the source that owns this document id
+                "content_hash": content_hash(path),  # the same file under another name
                 "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }
             self.store.put_document(document.doc_id, [x / norm for x in mean], record)
@@ -362,6 +363,7 @@ class Ingester:
                 self.decisions.replace(
                     document.doc_id, document.file_hash, decisions, meta.council, meta.access
                 )
+            self._changed()
         except BaseException:
             self._write_failed = True
             raise
@@ -373,5 +375,6 @@ class Ingester:
             chunks=len(chunks),
             warning=" ".join(document.warnings),
             page_sources=list(document.page_sources),
+            access_note=note,
         )
         self._finish(summary, result)

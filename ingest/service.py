@@ -54,4 +54,5 @@ def build_ingester(
         progress=progress,
         ocr=build_ocr(settings),
         decisions=build_decision_store(settings),
+        data_dir=settings.data_dir,
     )

@@ -150,6 +150,23 @@ SETTINGS: tuple[Setting, ...] = (
         "Address the chat UI (`make run`, `python app.py`) listens on; 0.0.0.0 serves other machines.",
     ),
     Setting("PORT", "7860", "Port the chat UI listens on.", _port),
+    Setting(
+        "ANONYMOUS",
+        "on",
+        "`on`: anyone may use the chat UI as the public (who never sees exempt papers); `off`: the UI and its API need a sign-in (users in DATA_DIR/users.json, `python -m webui users`).",
+        _choice("on", "off"),
+    ),
+    Setting(
+        "ANON_ASKS_PER_MINUTE",
+        "30",
+        "Questions and searches one anonymous caller (by address) may make per minute in the UI and its API.",
+        _positive_int,
+    ),
+    Setting(
+        "PASSWORD",
+        "",
+        "Password of `--user` for `python -m retrieval` (secret: set it in the environment only; without it the command asks).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -175,10 +192,23 @@ class Settings:
     llm_timeout: float
     host: str
     port: int
+    anonymous: str
+    anon_asks_per_minute: int
+    password: str
 
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def users_path(self) -> Path:
+        """Who may sign in: names, roles and scrypt password hashes."""
+        return self.data_dir / "users.json"
+
+    @property
+    def scratch_dir(self) -> Path:
+        """Uploads being checked and files made for download; emptied as the UI starts."""
+        return self.data_dir / "tmp"
 
     @property
     def decisions_path(self) -> Path:

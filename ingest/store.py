@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from ingest.records import Chunk
 
 _PAGE = 2000  # Chroma get() page size when reading all metadata
+log = logging.getLogger(__name__)
+
+
+def _stale_index_error(exc: Exception) -> bool:
+    """Chroma's errors when a local client's copy of the index is behind the folder on disk."""
+    text = str(exc)
+    return "Error finding id" in text or "Error executing plan" in text or "Nothing found" in text
 
 
 class Store(Protocol):
@@ -32,11 +42,21 @@ class Store(Protocol):
 
     def all_chunks(self) -> dict[str, list]:
         """Ids, texts and metadata of every stored chunk (no embeddings)."""
-        return self._all(self.chunks, ["documents", "metadatas"])
+        return self._retried(lambda: self._all(self.chunks, ["documents", "metadatas"]))
 
     def chunk_ids(self, doc_id: str) -> list[str]: ...
 
     def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]: ...
+
+    def query(
+        self, vector: Sequence[float], where: dict[str, Any] | None, k: int
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the k chunks nearest `vector` that match `where`."""
+        ...
+
+    def reconnect(self) -> None:
+        """Drop the connection, so the next call reads what other processes wrote."""
+        ...
 
 
 class ChromaStore:
@@ -60,10 +80,65 @@ class ChromaStore:
         self._client = None
         self._chunks = None
         self._documents = None
+        self._lock = threading.RLock()
 
     def __repr__(self) -> str:
         where = self.url or str(self.path)
         return f"ChromaStore({where!r}, collection={self.collection_name!r})"
+
+    def reconnect(self) -> None:
+        """Reopen the folder, so the next call reads what other processes wrote: a local
+        client keeps its own copy of the vector index, shared by every client of the folder in
+        this process, so that shared copy is dropped too (chromadb keeps one per folder)."""
+        with self._lock:
+            self._client, self._chunks, self._documents = None, None, None
+            if self.url:
+                return
+            try:
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                identifier = str(self.path)
+                system = SharedSystemClient._identifier_to_system.pop(identifier, None)
+                SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+                if system is not None:
+                    system.stop()
+            except Exception as exc:  # another chromadb layout: a new client is the best we can do
+                log.debug("could not drop chromadb's copy of %s: %s", self.path, exc)
+
+    def _retried(self, call: Callable[[], Any], attempts: int = 6) -> Any:
+        """Run a read; if Chroma fails because another process is changing the folder under
+        this client ("Error finding id"), reopen the folder and try again, waiting a little
+        longer each time for that write to land."""
+        for attempt in range(attempts):
+            with self._lock:
+                try:
+                    return call()
+                except Exception as exc:
+                    if self.url or not _stale_index_error(exc) or attempt == attempts - 1:
+                        raise
+                    log.info("the index changed on disk; reopening %s (%s)", self.path, exc)
+                    self.reconnect()
+            time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def query(
+        self, vector: Sequence[float], where: dict[str, Any] | None, k: int
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the k chunks nearest `vector` that match `where`."""
+        if k <= 0:
+            return []
+        result = self._retried(
+            lambda: self.chunks.query(
+                query_embeddings=[list(map(float, vector))],
+                n_results=k,
+                where=where,
+                include=["distances"],
+            )
+        )
+        return [
+            (chunk_id, 1.0 - float(distance))
+            for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)
+        ]
 
     def _connect(self):
         if self._chunks is not None:
@@ -125,7 +200,7 @@ class ChromaStore:
 
     def document_records(self) -> dict[str, dict[str, Any]]:
         """Metadata of every completely ingested document, by doc id."""
-        page = self._all(self.documents, ["metadatas"])
+        page = self._retried(lambda: self._all(self.documents, ["metadatas"]))
         return dict(zip(page["ids"], page["metadatas"], strict=True))
 
     def chunk_index(self) -> list[tuple[str, str, str]]:
@@ -172,7 +247,7 @@ class ChromaStore:
 
     def all_chunks(self) -> dict[str, list]:
         """Ids, texts and metadata of every stored chunk (no embeddings)."""
-        return self._all(self.chunks, ["documents", "metadatas"])
+        return self._retried(lambda: self._all(self.chunks, ["documents", "metadatas"]))
 
     def chunk_ids(self, doc_id: str) -> list[str]:
         """Ids of one document's stored chunks."""
@@ -183,7 +258,7 @@ class ChromaStore:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        page = self.chunks.get(ids=ids, include=["embeddings"])
+        page = self._retried(lambda: self.chunks.get(ids=ids, include=["embeddings"]))
         return {
             i: list(map(float, e)) for i, e in zip(page["ids"], page["embeddings"], strict=True)
         }

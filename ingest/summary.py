@@ -20,6 +20,22 @@ class FileResult:
     warning: str = ""  # ingested, but with something the user should know (unread pages)
     # PDF: which extractor's text each page holds (pypdf, pypdfium2, ocr, none), page 1 first.
     page_sources: list[str] = field(default_factory=list)
+    # Who may read it, when that changed or was kept against the file's own metadata, e.g.
+    # "access: public → exempt (sidecar)" or "kept exempt: only a sidecar or --lower-access …".
+    access_note: str = ""
+
+    @classmethod
+    def unchanged(cls, path: str, doc_id: str, record: dict[str, Any]) -> FileResult:
+        """A file skipped because the index already holds this version (from its record)."""
+        return cls(
+            path,
+            doc_id,
+            "skipped",
+            pages=int(record.get("pages", 0)),
+            chunks=int(record.get("chunks", 0)),
+            warning=str(record.get("warning", "")),
+            page_sources=[s for s in str(record.get("page_sources", "")).split(",") if s],
+        )
 
 
 @dataclass

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ingest.cli import report_error
 from ingest.decisions import KINDS, describe_votes
+from ingest.records import DOC_TYPES
 from ingest.settings import SettingsError, load_settings
 
 
@@ -29,7 +30,8 @@ def _add_common(parser: argparse.ArgumentParser, question: bool = True) -> None:
         dest="doc_types",
         action="append",
         default=[],
-        help="only this document type: report, minutes, agenda, decision, strategy",
+        choices=DOC_TYPES,
+        help="only this document type: " + ", ".join(DOC_TYPES),
     )
     parser.add_argument(
         "--doc",
@@ -55,10 +57,8 @@ def _add_person(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--user",
         default="",
-        help="signed-in user name (members and officers may see exempt papers)",
-    )
-    parser.add_argument(
-        "--role", default="public", choices=["public", "member", "officer"], help="role of --user"
+        help="sign in as this user of DATA_DIR/users.json (members and officers may see exempt "
+        "papers); the password comes from CPA_PASSWORD or is asked for",
     )
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
     parser.add_argument("--data-dir", type=Path, help="override CPA_DATA_DIR for this run")
@@ -75,7 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
         "search", help="ranked passages for a question (hybrid: meaning + exact terms)"
     )
     _add_common(search)
-    search.add_argument("--k", type=int, default=5, help="number of passages (default 5)")
+    search.add_argument(
+        "--k", type=_passages, default=5, help="number of passages, 1 to 100 (default 5)"
+    )
     search.add_argument(
         "--mode", default="hybrid", choices=["hybrid", "dense", "lexical"], help="search method"
     )
@@ -99,6 +101,32 @@ class UsageError(ValueError):
     """A bad argument; the message says which and what to do."""
 
 
+def _passages(value: str) -> int:
+    if not value.strip().isdigit() or not 1 <= int(value) <= 100:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 100, not {value!r}")
+    return int(value)
+
+
+def _signed_in(settings, name: str):
+    """The user `--user` names, once their password (CPA_PASSWORD, else asked) checks out."""
+    from retrieval.records import ANONYMOUS
+    from retrieval.users import UserStore
+
+    if not name:
+        return ANONYMOUS
+    password = settings.password
+    if not password:
+        if not sys.stdin.isatty():
+            raise UsageError(f"--user {name} needs a password: set CPA_PASSWORD.")
+        import getpass
+
+        password = getpass.getpass(f"Password for {name}: ")
+    user = UserStore(settings.users_path).verify(name, password)
+    if user is None:
+        raise UsageError(f"--user {name}: unknown user or wrong password.")
+    return user
+
+
 def _history(value: str) -> list[dict[str, str]]:
     if not value:
         return []
@@ -110,7 +138,7 @@ def _history(value: str) -> list[dict[str, str]]:
             '--history must be a JSON list of {"role", "content"} messages (or a file holding one).'
         ) from None
     if not isinstance(history, list) or not all(
-        isinstance(m, dict) and "content" in m for m in history
+        isinstance(m, dict) and isinstance(m.get("content"), str) for m in history
     ):
         raise UsageError('--history must be a JSON list of {"role", "content"} messages.')
     return history
@@ -169,7 +197,7 @@ def _print_answer(answer) -> None:
 
 def _decisions(settings, args, filters, user) -> int:
     """Print the matching decisions: one JSON object per line with --json, else a short list."""
-    from retrieval.decisions import public_fields
+    from retrieval.decision_register import public_fields
     from retrieval.service import build_register
 
     rows = build_register(settings).search(args.query, filters, args.kind, user)
@@ -212,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         from retrieval.filters import FilterError
-        from retrieval.records import Filters, User
+        from retrieval.records import Filters, RequestError, checked_request
         from retrieval.service import build_answerer, build_retriever
 
         filters = Filters(
@@ -223,14 +251,14 @@ def main(argv: list[str] | None = None) -> int:
             since=args.since,
             until=args.until,
         )
-        user = User(args.user, args.role if args.user else "public")
+        user = _signed_in(settings, args.user)
         if args.command == "decisions":
             return _decisions(settings, args, filters, user)
-        history = _history(args.history)
+        question, history = checked_request(args.question, _history(args.history))
         retriever = build_retriever(settings, getattr(args, "mode", "hybrid"))
         _ensure_index(settings, retriever)
         if args.command == "search":
-            result = retriever.search(args.question, filters, history, user, k=args.k)
+            result = retriever.search(question, filters, history, user, k=args.k)
             print(
                 json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if args.json else "",
                 end="",
@@ -243,9 +271,9 @@ def main(argv: list[str] | None = None) -> int:
         from retrieval.answering import Assistant
 
         assistant = Assistant(retriever, build_answerer(settings), settings.top_k)
-        answer = assistant.answer(args.question, history, filters, user)
-    except (UsageError, FilterError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        answer = assistant.answer(question, history, filters, user)
+    except (UsageError, FilterError, RequestError) as exc:
+        print(f"error: {exc}.".replace("..", "."), file=sys.stderr)
         return 2
     except Exception as exc:
         return report_error(exc, args.debug, 2)

@@ -17,7 +17,7 @@ from typing import Protocol
 from ingest.settings import Settings, load_settings
 from retrieval.catalog import Catalog
 from retrieval.hybrid import HybridRetriever
-from retrieval.records import Answer, Filters, SearchResult, User
+from retrieval.records import Answer, Filters, SearchResult, User, checked_request
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,8 @@ class Assistant:
             warm(self.retriever.catalog())
 
     def _search(self, question, history, filters, user) -> tuple[SearchResult, Catalog]:
+        """Search for a checked request (RequestError or FilterError for a bad one)."""
+        question, history = checked_request(question, history)
         if not isinstance(filters, Filters):
             filters = Filters.from_dict(filters)
         result = self.retriever.search(question, filters, history, user, k=self.top_k)

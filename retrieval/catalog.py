@@ -47,6 +47,8 @@ class Catalog:
     _paper_terms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _structures: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
     _texts: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False)
+    _visible: dict[tuple[str, ...], list[int]] = field(default_factory=dict, repr=False)
+    _vectors: Any = field(default=None, repr=False)
 
     def __post_init__(self):
         self.index_of = {c.id: i for i, c in enumerate(self.chunks)}
@@ -59,8 +61,10 @@ class Catalog:
         rows = [
             (text, meta)
             for text, meta in zip(page["documents"], page["metadatas"], strict=True)
-            # Chunks of a document without a record are leftovers of an interrupted ingest.
-            if meta.get("doc_id") in documents
+            # Chunks of a document without a record are leftovers of an interrupted ingest, and
+            # chunks of another file version are an ingest in progress (or interrupted).
+            if meta.get("file_hash", "")
+            == documents.get(meta.get("doc_id"), {}).get("file_hash", None)
         ]
         rows.sort(key=lambda r: (r[1]["doc_id"], int(r[1]["position"])))
         return cls(
@@ -134,6 +138,34 @@ class Catalog:
         while step is not None and step.section == chunk.section:
             chunk, step = step, self.neighbour(step, -1)
         return chunk
+
+    def vectors(self, store) -> Any:
+        """Every chunk's stored vector, unit length, one row per catalog position (read from the
+        store once per snapshot): exact dense search over exactly this snapshot."""
+        if self._vectors is None:
+            import numpy as np
+
+            ids = [c.id for c in self.chunks]
+            found: dict[str, list[float]] = {}
+            for i in range(0, len(ids), 2000):
+                found.update(store.embeddings(ids[i : i + 2000]))
+            width = len(next(iter(found.values()))) if found else 0
+            matrix = np.zeros((len(ids), width), dtype=np.float32)
+            for row, chunk_id in enumerate(ids):
+                if chunk_id in found:
+                    matrix[row] = found[chunk_id]
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+            self._vectors = matrix / np.where(norms > 0, norms, 1.0)
+        return self._vectors
+
+    def positions_at(self, access: tuple[str, ...]) -> list[int]:
+        """Catalog positions of the chunks of these access levels, in catalog order: the part of
+        the index a user may see, over which their word statistics are built."""
+        if access not in self._visible:
+            self._visible[access] = [
+                i for i, meta in enumerate(self.metadatas) if meta.get("access", "public") in access
+            ]
+        return self._visible[access]
 
     def chunk_frequency(self, access: tuple[str, ...]) -> Counter[str]:
         """In how many chunks each word occurs, over the chunks of these access levels only

@@ -21,7 +21,7 @@ from ingest import lexicon
 from ingest.decision_store import DecisionStore
 from ingest.decisions import describe_votes
 from retrieval.catalog import Catalog
-from retrieval.decisions import citation_of
+from retrieval.decision_register import citation_of
 from retrieval.question import Question
 from retrieval.records import Answer, SearchResult
 from retrieval.text import terms

@@ -1,7 +1,12 @@
-"""Hybrid retrieval: Chroma dense similarity + BM25, fused by weighted reciprocal rank.
+"""Hybrid retrieval: dense similarity + BM25, fused by weighted reciprocal rank.
+
+Dense similarity is exact cosine over the snapshot's stored vectors for a local index, and the
+Chroma server's HNSW index in server mode.
 
 Filters and the access rule are compiled once and applied inside both searches: as a Chroma
-`where` clause and as the BM25 weight mask. Follow-ups are rewritten and time phrases become date
+`where` clause and as the BM25 weight mask. The BM25 index of each access level is built over the
+chunks of that level only, so its word statistics, like every count the ranking uses, never
+include a paper the user may not see. Follow-ups are rewritten and time phrases become date
 constraints before searching; hits come back with their context (header row, lead-in, the rest of
 a split paragraph) and without near-duplicates.
 """
@@ -22,6 +27,7 @@ from retrieval.catalog import Catalog, store_fingerprint
 from retrieval.dates import parse_time
 from retrieval.filters import CompiledFilter, compile_filter
 from retrieval.followup import ChatRewriter, rewrite_followup
+from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.lexical import Bm25Index
 from retrieval.papers import PaperIndex
 from retrieval.question import exact_terms, question_parts
@@ -72,6 +78,8 @@ class HybridRetriever:
         context_chars: int = 1500,
         stages: Sequence[str] = STAGES,
         rewriter: ChatRewriter | None = None,
+        watch=None,
+        exact_dense: bool = True,
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
@@ -94,31 +102,69 @@ class HybridRetriever:
         # The single-search modes stay plain, for comparison.
         self.stages = frozenset(stages) if mode == "hybrid" else frozenset({"recency"})
         self.rewriter = rewriter
+        # The data folder's writers (`ingest.writer_lock.IndexWatch`): while one is writing, the
+        # last whole snapshot is served; when the generation moved, the store is reopened.
+        self.watch = watch
+        self._generation: int | None = None
+        self.exact_dense = exact_dense  # False: the store's own vector index (a Chroma server)
         self._papers: PaperIndex | None = None
         self._vectors: dict[str, np.ndarray] = {}
         self._catalog: Catalog | None = None
-        self._lexical: Bm25Index | None = None
+        self._lexical: dict[tuple[str, tuple[str, ...]], Bm25Index] = {}
         self._lock = threading.Lock()
 
     # -- state -------------------------------------------------------------------------------
 
     def warm_up(self) -> None:
-        """Load the model, the chunk catalog and the lexical index now rather than on first use."""
-        self.catalog()
+        """Load the model, the chunk catalog and the public lexical index now rather than on
+        first use."""
+        self._lexical_index(self.catalog(), User().access_levels)
         if self.mode != "lexical":
             self.embedder.warm_up()
 
     def catalog(self) -> Catalog:
-        """The current snapshot of the store, reloaded when documents were added or changed."""
+        """The current snapshot of the store, reloaded when documents were added or changed
+        (by this process or, as the generation counter tells, by another)."""
+        if self.watch is not None:
+            if self._catalog is not None and self.watch.writing():
+                return self._catalog  # a run is writing: never a half-written state
+            number = self.watch.generation()
+            if number != self._generation:
+                if self._generation is not None:
+                    self.store.reconnect()
+                self._generation = number
         documents = self.store.document_records()
         fingerprint = store_fingerprint(documents)
         with self._lock:
             if self._catalog is None or self._catalog.fingerprint != fingerprint:
-                catalog = Catalog.load(self.store, documents)
-                self._lexical = Bm25Index.open(self.lexical_dir, catalog.chunks, fingerprint)
+                try:
+                    catalog = Catalog.load(self.store, documents)
+                    if self.exact_dense and self.mode != "lexical":
+                        catalog.vectors(self.store)  # read with the snapshot, not mid-write
+                except Exception as exc:
+                    if self._catalog is None or self.watch is None:
+                        raise
+                    # A run began writing after the check above: keep the last whole snapshot.
+                    log.warning("index changing underneath; serving the last snapshot (%s)", exc)
+                    return self._catalog
+                self._lexical = {}
                 self._papers = PaperIndex.build(catalog)
                 self._catalog = catalog
             return self._catalog
+
+    def _lexical_index(self, catalog: Catalog, access: tuple[str, ...]) -> Bm25Index:
+        """The BM25 index over the chunks of these access levels, loaded or built once per
+        snapshot and persisted under its own folder."""
+        key = (catalog.fingerprint, access)
+        with self._lock:
+            index = self._lexical.get(key)
+            if index is None:
+                chunks = [catalog.chunks[i] for i in catalog.positions_at(access)]
+                folder = self.lexical_dir / "+".join(access)
+                index = Bm25Index.open(folder, chunks, catalog.fingerprint)
+                self._lexical = {k: v for k, v in self._lexical.items() if k[0] == key[0]}
+                self._lexical[key] = index
+            return index
 
     def documents(self, user: User | None = None) -> list[dict[str, Any]]:
         """Records of the papers this user may see, newest first."""
@@ -183,7 +229,7 @@ class HybridRetriever:
             rewritten,
             effective,
             notes,
-            self._similarity(rewritten, hits),
+            self._similarity(rewritten, hits, catalog),
             self._papers.scores(rewritten, visible) if self._papers is not None else {},
         )
 
@@ -199,12 +245,16 @@ class HybridRetriever:
                 self._vectors[query] = cached
         return cached
 
-    def _similarity(self, query: str, hits: list[Hit]) -> dict[str, float]:
+    def _similarity(self, query: str, hits: list[Hit], catalog: Catalog) -> dict[str, float]:
         """How close the question is in meaning to each chunk the hits hold."""
         if self.mode == "lexical" or not hits:
             return {}
         ids = [c.id for h in hits for c in h.chunks]
-        vectors = self.store.embeddings(ids)
+        if self.exact_dense:
+            matrix = catalog.vectors(self.store)
+            vectors = {i: matrix[catalog.index_of[i]] for i in ids if i in catalog.index_of}
+        else:
+            vectors = self.store.embeddings(ids)
         if not vectors:
             return {}
         query_vector = self._query_vector(query)
@@ -263,7 +313,9 @@ class HybridRetriever:
         """One question's candidates from the searches of this mode, fused."""
         dense = self._dense(query, compiled, catalog) if self.mode != "lexical" else []
         lexical = self._lexical_search(query, compiled, catalog) if self.mode != "dense" else []
-        fused = self._fuse(dense, lexical)
+        fused = reciprocal_rank_fusion(
+            dense, lexical, self.dense_weight, self.lexical_weight, self.rrf_k
+        )
         exact = exact_terms(query)
         if exact and "exact" in self.stages:
             fused = self._favour_exact(fused, exact, catalog, access)
@@ -272,48 +324,45 @@ class HybridRetriever:
     def _dense(
         self, query: str, compiled: CompiledFilter, catalog: Catalog
     ) -> list[tuple[int, float]]:
+        """The candidates nearest the question in meaning, among the chunks the filter admits.
+
+        With a local store, exact cosine over the snapshot's vectors: the result depends only
+        on the chunks a user may see (no approximate graph shared with exempt chunks), and never
+        on what another process is writing. With a Chroma server, its HNSW index (`Store.query`).
+        """
         vector = self._query_vector(query)
-        n = min(self.candidates, len(catalog))
-        result = self.store.chunks.query(
-            query_embeddings=[vector.tolist()],
-            n_results=n,
-            where=compiled.where(),
-            include=["distances"],
+        positions = catalog.positions_at(compiled.access)
+        n = min(self.candidates, len(positions))
+        if not n:
+            return []
+        if not self.exact_dense:
+            out = []
+            for chunk_id, similarity in self.store.query(vector.tolist(), compiled.where(), n):
+                position = catalog.index_of.get(chunk_id)
+                if position is not None:  # a chunk written after this snapshot: next time
+                    out.append((position, similarity))
+            return out
+        admitted = np.asarray(
+            [i for i in positions if compiled.matches(catalog.metadatas[i])], dtype=np.int64
         )
-        out = []
-        for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True):
-            position = catalog.index_of.get(chunk_id)
-            if position is not None:  # a chunk written after this snapshot is picked up next time
-                out.append((position, 1.0 - float(distance)))
-        return out
+        if not admitted.size:
+            return []
+        unit = vector / (np.linalg.norm(vector) or 1.0)
+        similarity = catalog.vectors(self.store)[admitted] @ unit
+        top = np.argsort(-similarity, kind="stable")[:n]
+        return [(int(admitted[i]), float(similarity[i])) for i in top]
 
     def _lexical_search(
         self, query: str, compiled: CompiledFilter, catalog: Catalog
     ) -> list[tuple[int, float]]:
+        positions = catalog.positions_at(compiled.access)
         mask = np.fromiter(
-            (compiled.matches(m) for m in catalog.metadatas), dtype=np.float32, count=len(catalog)
+            (compiled.matches(catalog.metadatas[i]) for i in positions),
+            dtype=np.float32,
+            count=len(positions),
         )
-        return self._lexical.search(query, self.candidates, mask)
-
-    def _fuse(
-        self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]
-    ) -> list[tuple[int, float, int | None, int | None]]:
-        """Weighted reciprocal-rank fusion: (position, score, dense rank, lexical rank)."""
-        ranks: dict[int, list[int | None]] = {}
-        for rank, (pos, _) in enumerate(dense, 1):
-            ranks.setdefault(pos, [None, None])[0] = rank
-        for rank, (pos, _) in enumerate(lexical, 1):
-            ranks.setdefault(pos, [None, None])[1] = rank
-        fused = []
-        for pos, (d, lx) in ranks.items():
-            score = 0.0
-            if d is not None:
-                score += self.dense_weight / (self.rrf_k + d)
-            if lx is not None:
-                score += self.lexical_weight / (self.rrf_k + lx)
-            fused.append((pos, score, d, lx))
-        fused.sort(key=lambda f: (-f[1], f[0]))
-        return fused
+        found = self._lexical_index(catalog, compiled.access).search(query, self.candidates, mask)
+        return [(positions[i], score) for i, score in found]
 
     def _favour_exact(
         self, fused: list, exact: list[str], catalog: Catalog, access: tuple[str, ...]
@@ -325,7 +374,7 @@ class HybridRetriever:
         Only rare terms count: "WETT" names a whole paper, so it picks out no passage of it.
         """
         frequency = catalog.chunk_frequency(access)
-        limit = max(RARE_CHUNKS, RARE_SHARE * len(catalog))
+        limit = max(RARE_CHUNKS, RARE_SHARE * len(catalog.positions_at(access)))
         exact = [t for t in exact if frequency.get(t, 0) <= limit]
         if not exact:
             return fused

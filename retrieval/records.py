@@ -8,19 +8,69 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from ingest.records import Chunk
+from ingest.records import DOC_TYPES, Chunk
 
-ROLES = ("public", "member", "officer")
+# What one request may carry: longer questions, histories or comments are refused, not cut.
+MAX_QUESTION_CHARS = 2000
+MAX_HISTORY_TURNS = 40
+HISTORY_ROLES = ("user", "assistant")
+
+
+class RequestError(ValueError):
+    """A question, history or filter that cannot be asked; the message says what to change."""
+
+
+def checked_request(question: Any, history: Any) -> tuple[str, list[dict[str, str]]]:
+    """The question and history of one request, or RequestError with one clear sentence.
+
+    >>> checked_request("  Who leads waste?  ", None)
+    ('Who leads waste?', [])
+    """
+    if question is None or (isinstance(question, str) and not question.strip()):
+        raise RequestError("Ask a question about the committee papers: the question is empty")
+    if not isinstance(question, str):
+        raise RequestError("the question must be text")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise RequestError(
+            f"the question is {len(question):,} characters long; ask in at most "
+            f"{MAX_QUESTION_CHARS:,}"
+        )
+    if history is None:
+        history = []
+    if not isinstance(history, list | tuple):
+        raise RequestError('history must be a list of {"role", "content"} messages')
+    if len(history) > MAX_HISTORY_TURNS:
+        raise RequestError(
+            f"history holds {len(history)} messages; send at most the last {MAX_HISTORY_TURNS}"
+        )
+    for k, turn in enumerate(history, 1):
+        if (
+            not isinstance(turn, dict)
+            or turn.get("role") not in HISTORY_ROLES
+            or not isinstance(turn.get("content"), str)
+            or len(turn["content"]) > 4 * MAX_QUESTION_CHARS
+        ):
+            raise RequestError(
+                f'history message {k} must be {{"role": "user" or "assistant", "content": text}} '
+                f"of at most {4 * MAX_QUESTION_CHARS:,} characters"
+            )
+    return question.strip(), [{"role": t["role"], "content": t["content"]} for t in history]
+
+
+# public: anonymous callers; member, officer: may read exempt papers; officer, admin: may also add
+# papers, manage the library and export feedback (admin also manages users).
+ROLES = ("public", "member", "officer", "admin")
 # What every answerer says when the papers do not hold the answer.
 ABSTAIN_TEXT = "I can't find that in the committee papers."
 
 
 @dataclass(frozen=True)
 class User:
-    """Who is asking. Exempt (confidential) papers are visible only to signed-in members and officers."""
+    """Who is asking. Exempt (confidential) papers are visible only to signed-in members,
+    officers and admins; only officers and admins may change what the index holds."""
 
     name: str = ""
-    role: str = "public"  # public | member | officer
+    role: str = "public"  # public | member | officer | admin
 
     def __post_init__(self):
         if self.role not in ROLES:
@@ -28,9 +78,14 @@ class User:
 
     @property
     def access_levels(self) -> tuple[str, ...]:
-        if self.name and self.role in ("member", "officer"):
+        if self.name and self.role in ("member", "officer", "admin"):
             return ("public", "exempt")
         return ("public",)
+
+    @property
+    def may_manage(self) -> bool:
+        """May add papers, manage the library and export feedback."""
+        return bool(self.name) and self.role in ("officer", "admin")
 
 
 ANONYMOUS = User()
@@ -76,18 +131,38 @@ class Filters:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Filters:
+        """Filters from JSON-like data, e.g. {"councils": ["Westshire"], "since": "2024-01-01"};
+        anything else raises ValueError saying which filter is wrong."""
         if not data:
             return cls()
+        if not isinstance(data, dict):
+            raise ValueError(
+                'filters must be an object such as {"councils": ["…"], "since": "yyyy-mm-dd"}'
+            )
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"unknown filter(s): {', '.join(sorted(unknown))}")
+            raise ValueError(
+                f"unknown filter(s): {', '.join(sorted(map(str, unknown)))}; "
+                f"filters: {', '.join(known)}"
+            )
         values = {}
         for key, value in data.items():
             if key in ("since", "until"):
-                values[key] = str(value or "")
-            else:
-                values[key] = (value,) if isinstance(value, str) else tuple(value or ())
+                if value is not None and not isinstance(value, str):
+                    raise ValueError(f"filter {key!r} must be a date written yyyy-mm-dd")
+                values[key] = value or ""
+                continue
+            items = [value] if isinstance(value, str) else value or []
+            if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
+                raise ValueError(f"filter {key!r} must be a list of names")
+            values[key] = tuple(items)
+        wrong = [t for t in values.get("doc_types", ()) if t.lower() not in DOC_TYPES]
+        if wrong:
+            raise ValueError(
+                f"unknown document type(s) {', '.join(map(repr, wrong))}; "
+                f"types: {', '.join(DOC_TYPES)}"
+            )
         return cls(**values)
 
 

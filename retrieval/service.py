@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ingest.service import build_embedder, build_store
 from ingest.settings import Settings, load_settings
+from ingest.writer_lock import IndexWatch
 from retrieval.hybrid import HybridRetriever
 from retrieval.records import Filters, SearchResult, User
 from retrieval.scoring import Weights
@@ -34,6 +35,8 @@ def build_retriever(
         lexical_dir=settings.data_dir / "lexical" / settings.collection,
         mode=mode,
         rewriter=build_rewriter(settings),
+        watch=IndexWatch(settings.data_dir),
+        exact_dense=not settings.chroma_url,
         **fitted,
     )
 
@@ -93,7 +96,7 @@ def search(
 def build_register(settings: Settings, store=None):
     """The decisions register of the configured collection (SQLite beside the index)."""
     from ingest.service import build_decision_store
-    from retrieval.decisions import DecisionRegister
+    from retrieval.decision_register import DecisionRegister
 
     return DecisionRegister(
         store if store is not None else build_store(settings), build_decision_store(settings)

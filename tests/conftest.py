@@ -19,6 +19,13 @@ REALDOCS = REPO.parent / "shared" / "realdocs"
 _real_connect = socket.socket.connect
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on, for serving the UI in a test."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def _loopback_only(self, address):
     host = address[0] if isinstance(address, tuple) else address
     if isinstance(host, str) and (

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 
@@ -20,14 +19,16 @@ from ingest.store import ChromaStore
 from retrieval.answering import Assistant
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.hybrid import HybridRetriever
-from retrieval.records import Answer, Citation, Filters
-from tests.conftest import CORPUS, REPO
+from retrieval.records import Answer, Citation, Filters, User
+from tests.conftest import CORPUS, REPO, free_port
 from webui import render
 from webui.feedback import FeedbackLog
-from webui.layout import build_blocks, launch, plain_answer
+from webui.layout import build_blocks, plain_answer
+from webui.server import launch
 from webui.services import Services
 
 INVERCLYDE = "inverclyde-council-2010-02-18-clyde-valley-shared-services"
+OFFICER = User("olu", "officer")
 WASTE = "Which councils lead the integrated waste management work stream?"
 HOSTILE = (
     '<script>alert("x")</script> <img src=x onerror="alert(1)"> [link](javascript:alert(2)) $$x$$'
@@ -217,8 +218,13 @@ def test_uploaded_papers_are_searchable_at_once_and_bad_files_are_refused(servic
     strange = tmp_path / "minutes.exe"
     strange.write_bytes(b"MZ\x00\x01")
     seen = []
+    with pytest.raises(PermissionError, match="Only officers and admins may add papers"):
+        services.add_papers([good], User())
+    with pytest.raises(PermissionError):
+        services.add_papers([good], User("ana", "member"))
+    assert not services.uploads_dir.exists() or not any(services.uploads_dir.iterdir())
     summary, hidden = services.add_papers(
-        [good, empty, strange], lambda stage, done, total: seen.append(stage)
+        [good, empty, strange], OFFICER, lambda stage, done, total: seen.append(stage)
     )
     status = {r.doc_id: (r.status, r.reason) for r in summary.files}
     assert status["kilnworth-bandstand"] == ("ingested", "")
@@ -259,8 +265,6 @@ def test_blocks_expose_only_the_ask_and_decisions_apis(services):
 
 
 def test_decisions_tab_lists_opens_and_exports_only_visible_decisions(services):
-    from retrieval.records import User
-
     rows = services.decisions()
     assert rows and "secret-depot" not in {r["doc_id"] for r in rows}
     hidden = services.register().search("Zephyrfield", user=User("ana", "member"))
@@ -282,18 +286,12 @@ def test_decisions_tab_lists_opens_and_exports_only_visible_decisions(services):
     assert len(exported) == len(rows) + 1 and "Zephyrfield" not in path.read_text()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(services):
     demo = build_blocks(services)
-    launch(demo, "127.0.0.1", _free_port(), block=False, quiet=True)
-    yield demo.local_url
-    demo.close()
+    server = launch(demo, "127.0.0.1", free_port(), block=False, sign_in=services.sign_in)
+    yield server.url
+    server.close()
 
 
 def test_gradio_client_calls_ask_and_gets_the_answer_record(served):

@@ -19,12 +19,14 @@ from ingest.store import ChromaStore
 from retrieval.answering import Assistant
 from retrieval.extractive import ExtractiveAnswerer
 from retrieval.hybrid import HybridRetriever
+from retrieval.records import User
 from tests.conftest import CORPUS, REALDOCS, REPO
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "data" / "test-artifacts" / "browser"
+OFFICER, OFFICER_PASSWORD = "olu", "officer passphrase"
 WASTE = "Which councils lead the integrated waste management work stream?"
 LEVY_PDF = "bristol_tcpc_2024-09-12_committee_report_workplace_parking_levy.pdf"
 
@@ -52,7 +54,8 @@ def chromium():
 def serve(real_corpus, root: Path, answerer):
     """The UI served on a free loopback port with this answerer, over its own copy of the
     corpus index (uploads must not change what other tests search)."""
-    from webui.layout import build_blocks, launch
+    from webui.layout import build_blocks
+    from webui.server import launch
     from webui.services import Services
 
     _, embedder, indexed = real_corpus
@@ -62,18 +65,26 @@ def serve(real_corpus, root: Path, answerer):
     store = ChromaStore(path=root / "index", collection="corpus")
     retriever = HybridRetriever(store, embedder, lexical_dir=root / "lexical")
     services = Services(settings, Assistant(retriever, answerer, settings.top_k))
+    services.users.add(OFFICER, OFFICER_PASSWORD, "officer")
     assert services.index_corpus().skipped == 5  # already indexed: nothing to embed
     services.warm_up()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     demo = build_blocks(services)
-    launch(demo, "127.0.0.1", port, block=False, quiet=True)
+    server = launch(
+        demo,
+        "127.0.0.1",
+        port,
+        block=False,
+        sign_in=services.sign_in,
+        allowed_paths=[str(settings.scratch_dir)],
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
-        yield demo.local_url, services
+        yield server.url, services
     finally:
-        demo.close()
+        server.close()
 
 
 @pytest.fixture(scope="module")
@@ -113,9 +124,23 @@ def ask(page, question: str):
     return done.nth(before)
 
 
+def sign_in(page, url: str) -> None:
+    """Sign in as the officer through the sign-in page, as a person would."""
+    page.goto(url.rstrip("/") + "/signin")
+    page.get_by_label("Name").fill(OFFICER)
+    page.get_by_label("Password").fill(OFFICER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Your question").wait_for()
+    from playwright.sync_api import expect
+
+    expect(page.locator("#account")).to_contain_text(f"Signed in as {OFFICER} (officer)")
+
+
 def upload(page, path: Path, expected: str) -> None:
     from playwright.sync_api import expect
 
+    if "Signed in as" not in page.locator("#account").inner_text():
+        sign_in(page, page.url.split("?")[0])
     page.get_by_role("tab", name="Library").click()
     page.locator("#upload input[type=file]").set_input_files(str(path))
     page.get_by_role("button", name="Add to library").click()
@@ -144,7 +169,7 @@ def test_decisions_tab_filters_by_body_and_date_and_opens_a_cited_minute(page, a
 
     paper = tmp_path / "kilnworth-amenities-2019-05-14-minutes.txt"
     paper.write_text(MINUTES)
-    summary, _ = app[1].add_papers([paper])
+    summary, _ = app[1].add_papers([paper], User(OFFICER, "officer"))
     assert summary.failed == 0
     page.reload()
     page.get_by_role("tab", name="Decisions").click()
@@ -253,6 +278,27 @@ def test_uploaded_pdf_is_searchable_at_once(page, tmp_path):
     shot(page, "08-upload-document")
 
 
+def test_the_public_see_no_upload_or_export_and_officers_sign_in_for_them(page, app):
+    from playwright.sync_api import expect
+
+    expect(page.locator("#account")).to_contain_text("Sign in")
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#library")).to_be_visible()
+    assert not page.locator("#add-papers").is_visible()
+    assert not page.locator("#export-feedback").is_visible()
+    page.goto(app[0].rstrip("/") + "/signin")
+    page.get_by_label("Name").fill(OFFICER)
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("Wrong name or password")
+    sign_in(page, app[0])
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#add-papers")).to_be_visible()
+    shot(page, "12-signed-in-library")
+    page.get_by_role("link", name="Sign out").click()
+    expect(page.locator("#account")).to_contain_text("Sign in")
+
+
 def test_markup_in_a_paper_is_shown_as_text_and_never_runs(page, tmp_path):
     from playwright.sync_api import expect
 
@@ -282,7 +328,7 @@ def test_example_question_copy_feedback_and_export(chromium, app):
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url.rstrip("/"))
     page = context.new_page()
     try:
-        page.goto(url)
+        sign_in(page, url)  # exporting feedback is for officers
         page.get_by_text("Which councils lead the integrated waste").click()  # an example
         answer = page.locator("#chat .answer:not(.streaming)")
         expect(answer).to_contain_text("Glasgow", timeout=60_000)

@@ -16,7 +16,7 @@ from ingest.pipeline import Ingester
 from ingest.records import DocumentMeta, LoadedDocument
 from ingest.store import ChromaStore
 from ingest.structure import paper_structure
-from retrieval.decisions import DecisionRegister
+from retrieval.decision_register import DecisionRegister
 from retrieval.filters import FilterError
 from retrieval.records import Filters, User
 from tests.conftest import CORPUS, HashingEmbedder

@@ -187,12 +187,24 @@ def test_pdf_with_only_an_owner_password_still_loads(tmp_path: Path) -> None:
     assert document.page_count == 4
 
 
-def test_random_bytes_named_pdf_is_refused_as_damaged(tmp_path: Path) -> None:
+def test_random_bytes_named_pdf_is_refused_as_not_a_pdf(tmp_path: Path) -> None:
     noise = random.Random(20240912).randbytes(8000)
     path = tmp_path / "agenda_pack.pdf"
     path.write_bytes(noise)
 
-    assert_ingest_error(path, "damaged")
+    assert_ingest_error(path, "not a recognised document, not a PDF")
+
+
+def test_file_type_is_recognised_by_content_not_extension(tmp_path: Path) -> None:
+    png = tmp_path / "scan.pdf"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    assert_ingest_error(png, "is a PNG image, not a PDF")
+    pdf_as_text = tmp_path / "minutes.txt"
+    pdf_as_text.write_bytes(_pdf_bytes(council_report_pages()))
+    assert_ingest_error(pdf_as_text, "is a PDF, not text")
+    zip_as_word = tmp_path / "report.docx"
+    zip_as_word.write_bytes(b"%PDF-1.7\n" + bytes(100))
+    assert_ingest_error(zip_as_word, "is a PDF, not a Word .docx file")
 
 
 def test_truncated_pdf_is_refused_as_damaged(tmp_path: Path) -> None:

@@ -187,8 +187,12 @@ def test_latest_orders_by_recency(papers):
 def test_lexical_index_is_persisted_and_rebuilt(papers, tmp_path):
     r = retriever(papers, "lexical", tmp=tmp_path)
     first = r.search("RSe Consulting", k=1)
-    manifest = tmp_path / "lexical-lexical" / "manifest.json"
+    # One index per access level: the public's is built over public chunks only.
+    manifest = tmp_path / "lexical-lexical" / "public" / "manifest.json"
     assert manifest.exists()
+    assert not (tmp_path / "lexical-lexical" / "public+exempt").exists()
+    r.search("RSe Consulting", user=MEMBER, k=1)
+    assert (tmp_path / "lexical-lexical" / "public+exempt" / "manifest.json").exists()
     # A fresh process loads it; a missing or damaged one is rebuilt from the store.
     assert retriever(papers, "lexical", tmp=tmp_path).search("RSe Consulting", k=1)[0].chunk_id == (
         first[0].chunk_id

@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from ingest.decisions import KINDS
-from retrieval.decisions import public_fields
+from retrieval.decision_register import public_fields
 from retrieval.filters import FilterError
 from retrieval.records import Filters
 from webui import render
@@ -25,10 +25,12 @@ def decisions_tab(services: Services, private: dict[str, Any]):
     """Build the tab inside the current Blocks; returns its council and body pickers so the
     page's refresh can fill them, and the endpoint function for the `decisions` API."""
 
-    def find(query, councils, bodies, kinds, since, until):
+    def find(query, councils, bodies, kinds, since, until, request: gr.Request):
         try:
+            user = services.user_of(request)
+            services.check_rate(request, user)
             rows = services.decisions(
-                query or "", _filters(councils, bodies, since, until), kinds or []
+                query or "", _filters(councils, bodies, since, until), kinds or [], user
             )
         except (FilterError, ValueError) as exc:
             return [], [], render.error_message(f"{exc}.")
@@ -36,22 +38,24 @@ def decisions_tab(services: Services, private: dict[str, Any]):
         status = f'<p role="status">{render.text(count)}</p>'
         return render.decision_rows(rows), [r["id"] for r in rows], status
 
-    def open_row(ids, data: gr.SelectData):
+    def open_row(ids, data: gr.SelectData, request: gr.Request):
         no_page = gr.update(value=None, visible=False)
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
         if not ids or index is None or index >= len(ids):
             return gr.skip(), gr.skip()
-        found = services.decision_view(ids[index])
+        found = services.decision_view(ids[index], services.user_of(request))
         if found is None:
             return render.error_message("That decision is not available."), no_page
         html, image = found
         page = gr.update(value=image, visible=True) if image is not None else no_page
         return html, page
 
-    def export(query, councils, bodies, kinds, since, until):
+    def export(query, councils, bodies, kinds, since, until, request: gr.Request):
         try:
+            user = services.user_of(request)
+            services.check_rate(request, user)
             rows = services.decisions(
-                query or "", _filters(councils, bodies, since, until), kinds or []
+                query or "", _filters(councils, bodies, since, until), kinds or [], user
             )
         except (FilterError, ValueError) as exc:
             raise gr.Error(str(exc)) from None
@@ -65,20 +69,30 @@ def decisions_tab(services: Services, private: dict[str, Any]):
         since: str = "",
         until: str = "",
         doc_ids: list[str] | None = None,
+        request: gr.Request = None,
     ) -> list[dict]:
         """Decisions recorded or recommended in the papers: one record per decision, with doc_id,
         page, ref, kind, body, date, subject, text (verbatim), outcome, mover, seconder, votes,
         key_decision, call_in and chunk_id. Filters as in the Decisions tab; kinds among
         resolved, recommended, agreed, noted, decision, deferred, lost."""
         try:
-            filters = Filters(
-                councils=tuple(councils or ()),
-                bodies=tuple(bodies or ()),
-                doc_ids=tuple(doc_ids or ()),
-                since=since or "",
-                until=until or "",
+            user = services.user_of(request)
+            services.check_rate(request, user)
+            if not isinstance(query, str | None):
+                raise ValueError("query must be text")
+            filters = Filters.from_dict(
+                {
+                    "councils": councils or [],
+                    "bodies": bodies or [],
+                    "doc_ids": doc_ids or [],
+                    "since": since or "",
+                    "until": until or "",
+                }
             )
-            rows = services.decisions(query or "", filters, kinds or [])
+            kinds = [kinds] if isinstance(kinds, str) else kinds or []
+            if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+                raise ValueError(f"kinds must be a list of names among {', '.join(KINDS)}")
+            rows = services.decisions(query or "", filters, kinds, user)
         except (FilterError, ValueError, TypeError) as exc:
             raise gr.Error(str(exc)) from None
         return [{"id": r["id"], **public_fields(r)} for r in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import tempfile
 import threading
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 RATINGS = ("up", "down")
+MAX_COMMENT_CHARS = 2000
+log = logging.getLogger(__name__)
 
 
 class FeedbackLog:
@@ -36,6 +39,11 @@ class FeedbackLog:
             raise ValueError(f"rating must be one of {', '.join(RATINGS)}, not {rating!r}")
         if not answer:
             raise ValueError("there is no answer to rate yet; ask a question first.")
+        if len(comment or "") > MAX_COMMENT_CHARS:
+            raise ValueError(
+                f"the comment is {len(comment):,} characters long; keep it to "
+                f"{MAX_COMMENT_CHARS:,}."
+            )
         entry = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "rating": rating,
@@ -51,19 +59,36 @@ class FeedbackLog:
         line = json.dumps(entry, ensure_ascii=False)
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as out:
-                out.write(line + "\n")
+            with self.path.open("a+b") as out:
+                # A torn last line (the process died mid-write) is left alone, and this record
+                # starts on a line of its own.
+                torn = False
+                if out.seek(0, 2) > 0:
+                    out.seek(-1, 2)
+                    torn = out.read(1) != b"\n"
+                out.write((("\n" if torn else "") + line + "\n").encode("utf-8"))
         return entry
 
     def entries(self) -> list[dict[str, Any]]:
+        """Every readable record; a torn or damaged line (a crash mid-write) is skipped with a
+        warning, never fatal."""
         if not self.path.exists():
             return []
-        with self.path.open(encoding="utf-8") as lines:
-            return [json.loads(line) for line in lines if line.strip()]
+        out = []
+        with self.path.open(encoding="utf-8", errors="replace") as lines:
+            for number, line in enumerate(lines, 1):
+                if not line.strip():
+                    continue
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    log.warning("%s line %d is not a whole record; skipped", self.path, number)
+        return out
 
-    def export(self) -> Path:
-        """A copy of the log in a fresh temporary folder, for download (the live file stays put)."""
-        folder = Path(tempfile.mkdtemp(prefix="cpa-feedback-"))
+    def export(self, folder: Path | None = None) -> Path:
+        """A copy of the log in `folder` (default: a fresh temporary folder), for download; the
+        live file stays put."""
+        folder = Path(folder) if folder is not None else Path(tempfile.mkdtemp(prefix="cpa-"))
         target = folder / f"feedback-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
         with self._lock:
             if self.path.exists():

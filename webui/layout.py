@@ -16,9 +16,10 @@ from retrieval.filters import FilterError, compile_filter
 from retrieval.records import Answer, Filters
 from webui import render
 from webui.decisions_tab import decisions_tab
+from webui.library_tab import LibraryEvents
 from webui.render import plain_answer
 from webui.services import Services
-from webui.style import COPY_ANSWER, CSS, SCROLL_TO_FOCUS
+from webui.style import COPY_ANSWER, SCROLL_TO_FOCUS
 
 
 def _filters_line(councils, bodies, doc_types, since, until) -> str:
@@ -33,10 +34,23 @@ def _filters_line(councils, bodies, doc_types, since, until) -> str:
 def build_blocks(services: Services) -> gr.Blocks:
     """The whole UI over one `Services`; launch it with `launch()` (it brings the CSS)."""
     examples = corpus_examples(services.settings.corpus_dir)
+    events = LibraryEvents(services)
+    filter_choices, refresh = events.filter_choices, events.refresh
 
     # -- chat --------------------------------------------------------------------------------
 
-    def respond(question, chat, history, answers, councils, bodies, doc_types, since, until):
+    def respond(
+        question,
+        chat,
+        history,
+        answers,
+        councils,
+        bodies,
+        doc_types,
+        since,
+        until,
+        request: gr.Request,
+    ):
         question = (question or "").strip()
         chat = list(chat or [])
         history = list(history or [])
@@ -51,8 +65,10 @@ def build_blocks(services: Services) -> gr.Blocks:
         yield chat, "", history, answers, *keep
         final: Answer | None = None
         pieces = ""
+        user = services.user_of(request)
         try:
-            for item in services.stream(question, history, filters):
+            services.check_rate(request, user)
+            for item in services.stream(question, history, filters, user):
                 if isinstance(item, Answer):
                     final = item
                 else:
@@ -81,7 +97,7 @@ def build_blocks(services: Services) -> gr.Blocks:
             history,
             answers,
             final,
-            render.sources_panel(final, services.cited_chunks(final), turn),
+            render.sources_panel(final, services.cited_chunks(final, user), turn),
             gr.update(choices=choices, value=choices[0][1] if choices else None),
             plain_answer(final),
             "",
@@ -101,7 +117,7 @@ def build_blocks(services: Services) -> gr.Blocks:
             "",
         )
 
-    def open_document(choice, current: Answer | None):
+    def open_document(choice, current: Answer | None, request: gr.Request):
         """The whole paper at the cited passage, and for a PDF the cited page itself."""
         no_page = gr.update(value=None, visible=False)
         if current is None or not choice:
@@ -110,11 +126,12 @@ def build_blocks(services: Services) -> gr.Blocks:
         citation = cited.get(str(choice))
         if citation is None:
             return '<p class="empty">Choose one of the sources of the last answer.</p>', no_page
-        found = services.document(citation.doc_id)
+        user = services.user_of(request)
+        found = services.document(citation.doc_id, user)
         if found is None:
             return render.error_message("That paper is not available."), no_page
         meta, chunks = found
-        image = services.page_image(citation.doc_id, citation.page)
+        image = services.page_image(citation.doc_id, citation.page, user)
         page = (
             gr.update(value=image, visible=True, label=f"Page {citation.page}: {citation.title}")
             if image is not None
@@ -128,7 +145,10 @@ def build_blocks(services: Services) -> gr.Blocks:
         if current is None:
             return comment, render.error_message("Ask a question first, then rate its answer.")
         filters = render.filters_from_form(councils, bodies, doc_types, since, until)
-        services.feedback.record(rating, current.to_dict(), comment, _filters_dict(filters))
+        try:
+            services.feedback.record(rating, current.to_dict(), comment, _filters_dict(filters))
+        except ValueError as exc:
+            return comment, render.error_message(str(exc))
         thanks = "Thanks: feedback saved" + (" with your comment." if comment.strip() else ".")
         return "", f'<p role="status">{render.text(thanks)}</p>'
 
@@ -140,45 +160,26 @@ def build_blocks(services: Services) -> gr.Blocks:
         services.feedback.record("up" if data.liked else "down", answer.to_dict())
         return '<p role="status">Thanks: feedback saved.</p>'
 
-    # -- library -----------------------------------------------------------------------------
-
-    def library():
-        return render.library_rows(services.documents())
-
-    def filter_choices():
-        return (
-            gr.update(choices=services.choices("council")),
-            gr.update(choices=services.choices("body")),
-        )
-
-    def refresh():
-        return library(), *filter_choices()
-
-    def add_papers(files, progress=gr.Progress()):  # noqa: B008 - Gradio's progress idiom
-        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in files or []]
-        if not paths:
-            return render.upload_report([]), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        labels = {"files": "Reading papers", "chunks": "Embedding passages"}
-
-        def report(stage: str, done: int, total: int) -> None:
-            progress((done, max(total, 1)), desc=labels.get(stage, stage))
-
-        summary, hidden = services.add_papers(paths, report)
-        return render.upload_report(summary.files, hidden), None, *refresh()
-
     # -- API -----------------------------------------------------------------------------------
 
-    def ask(question: str, history: list[dict] | None = None, filters: dict | None = None) -> dict:
+    def ask(
+        question: str,
+        history: list[dict] | None = None,
+        filters: dict | None = None,
+        request: gr.Request = None,
+    ) -> dict:
         """Answer a question from the committee papers; returns the `Answer` record as JSON.
 
         history: earlier turns, [{"role": "user"|"assistant", "content": "..."}]; filters:
         {"councils": [...], "bodies": [...], "doc_types": [...], "since": "yyyy-mm-dd", "until": ...}.
         """
         try:
+            user = services.user_of(request)
+            services.check_rate(request, user)
             parsed = Filters.from_dict(filters or None)
-            return services.answer(question, history or [], parsed).to_dict()
+            return services.answer(question, history, parsed, user).to_dict()
         except (FilterError, ValueError) as exc:
-            raise gr.Error(str(exc)) from None
+            raise gr.Error(f"{exc}.".replace("..", ".")) from None
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -192,6 +193,7 @@ def build_blocks(services: Services) -> gr.Blocks:
             "Ask about council reports, minutes and decisions. Every answer cites the paper, "
             "paragraph and page it comes from."
         )
+        account_line = gr.HTML(render.account_line(None), elem_id="account")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"), gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=320):
@@ -237,7 +239,9 @@ def build_blocks(services: Services) -> gr.Blocks:
                             up = gr.Button("👍 Helpful", elem_id="thumbs-up")
                             down = gr.Button("👎 Not helpful", elem_id="thumbs-down")
                         feedback_status = gr.HTML(elem_id="feedback-status")
-                        export_button = gr.Button("Export feedback (JSONL)")
+                        export_button = gr.Button(
+                            "Export feedback (JSONL)", visible=False, elem_id="export-feedback"
+                        )
                         export_file = gr.File(label="Feedback log", interactive=False)
                 with gr.Column(scale=2, min_width=320):
                     with gr.Accordion("Filters", open=False, elem_id="filters"):
@@ -286,25 +290,7 @@ def build_blocks(services: Services) -> gr.Blocks:
                         type="pil",
                         elem_id="page-view",
                     )
-            with gr.Tab("Library", id="library"):
-                gr.Markdown("Papers in the index. Add PDF, Word, text or Markdown files below.")
-                table = gr.Dataframe(
-                    headers=render.LIBRARY_COLUMNS,
-                    datatype=["str"] * 5 + ["number", "number", "str"],
-                    interactive=False,
-                    label="Indexed papers",
-                    elem_id="library",
-                    wrap=True,
-                    column_widths=["28%", "16%", "12%", "9%", "7%", "6%", "7%", "15%"],
-                )
-                uploads = gr.File(
-                    label="Papers to add (PDF, DOCX, TXT, Markdown)",
-                    file_count="multiple",
-                    file_types=[".pdf", ".docx", ".txt", ".md", ".markdown"],
-                    elem_id="upload",
-                )
-                add_button = gr.Button("Add to library", variant="primary", elem_id="add-papers")
-                upload_status = gr.HTML(elem_id="upload-status")
+            table, uploads, replace_box, add_button, upload_status = events.tab()
             (
                 decision_councils,
                 decision_bodies,
@@ -358,10 +344,19 @@ def build_blocks(services: Services) -> gr.Blocks:
             **private,
         )
         chat.like(rate_message, answers, feedback_status, **private)
-        export_button.click(lambda: str(services.feedback.export()), None, export_file, **private)
+        export_button.click(events.export_feedback, None, export_file, **private)
         add_button.click(
-            add_papers, uploads, [upload_status, uploads, table, councils, bodies], **private
+            events.add_papers,
+            [uploads, replace_box],
+            [upload_status, uploads, table, councils, bodies],
+            **private,
         ).then(filter_choices, None, [decision_councils, decision_bodies], **private)
+        demo.load(
+            events.account,
+            None,
+            [account_line, uploads, replace_box, add_button, export_button],
+            **private,
+        )
         demo.load(refresh, None, [table, councils, bodies], **private)
         demo.load(filter_choices, None, [decision_councils, decision_bodies], **private)
         demo.load(find_decisions, decision_inputs, decision_outputs, **private)
@@ -378,17 +373,3 @@ def _filters_dict(filters: Filters) -> dict[str, Any]:
     from dataclasses import asdict
 
     return {k: v for k, v in asdict(filters).items() if v}
-
-
-def launch(demo: gr.Blocks, host: str, port: int, *, block: bool = True, **options: Any):
-    """Serve the UI (with its stylesheet) on host:port; `block=False` returns at once."""
-    demo.queue(default_concurrency_limit=2)
-    return demo.launch(
-        server_name=host,
-        server_port=port,
-        css=CSS,
-        prevent_thread_lock=not block,
-        footer_links=["api"],
-        show_error=True,
-        **options,
-    )

@@ -97,6 +97,19 @@ def answer_message(answer: Answer, turn: int) -> str:
     return "".join(parts)
 
 
+def account_line(user) -> str:
+    """ "Signed in as jsmith (member) · Sign out", or how the public sign in."""
+    if user is None or not user.name:
+        return (
+            '<p class="account" role="status">Using the public papers. '
+            '<a href="/signin">Sign in</a> to read exempt papers or add papers.</p>'
+        )
+    return (
+        f'<p class="account" role="status">Signed in as {text(user.name)} ({text(user.role)}). '
+        '<a href="/signout">Sign out</a></p>'
+    )
+
+
 def error_message(message: str) -> str:
     return f'<div class="answer error" role="alert">{chat_text(message)}</div>'
 

@@ -1,8 +1,10 @@
 """What the chat UI does, without Gradio: ask, open a paper, add papers, rate answers.
 
-The UI runs as the anonymous public user: exempt papers never reach it, whatever the question,
-filter, document id or upload. Everything here is also reachable from the CLI's own services
-(`Assistant`, `Ingester`), so the UI adds no behaviour the CLI and evals cannot reach.
+Every method takes the `User` the request was signed in as (`user_of(request)`, from the
+session cookie, never from a parameter the caller sends): the public never see exempt papers,
+whatever the question, filter, document id or upload, and only officers and admins add papers or
+export feedback. Everything here is also reachable from the CLI's own services (`Assistant`,
+`Ingester`), so the UI adds no behaviour the CLI and evals cannot reach.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ingest.loaders import document_id, fingerprint
+from ingest.loaders import content_hash, document_id, fingerprint
 from ingest.pipeline import Ingester
 from ingest.records import Chunk
 from ingest.settings import Settings
-from ingest.summary import IngestSummary
+from ingest.summary import FileResult, IngestSummary
 from retrieval.answering import Assistant
-from retrieval.records import ANONYMOUS, Answer, Filters
+from retrieval.records import ANONYMOUS, Answer, Filters, RequestError, User
+from retrieval.users import UserStore
+from webui.auth import RateLimit, SignIn
 from webui.feedback import FeedbackLog
 
 Progress = Callable[[str, int, int], None]
@@ -31,14 +35,36 @@ class Services:
     >>> services.answer("Which councils lead the waste work stream?")  # doctest: +SKIP
     """
 
-    user = ANONYMOUS
-
     def __init__(self, settings: Settings, assistant: Assistant):
         self.settings = settings
         self.assistant = assistant
         self.feedback = FeedbackLog(settings.data_dir / "feedback.jsonl")
         self.uploads_dir = settings.data_dir / "uploads"
+        self.users = UserStore(settings.users_path)
+        self.sign_in = SignIn(self.users, anonymous=settings.anonymous == "on")
+        self._asks = RateLimit(settings.anon_asks_per_minute)
         self._register = None
+
+    # -- who is asking -----------------------------------------------------------------------
+
+    def user_of(self, request: Any) -> User:
+        """The user a Gradio request is signed in as (anonymous: the public). The name comes
+        from the session Gradio resolved (`request.username`), the role from the users file,
+        read now: a removed user or a changed role takes effect at once."""
+        name = getattr(request, "username", None) or ""
+        role = self.users.role_of(name) if name else None
+        return User(name, role) if role else ANONYMOUS
+
+    def check_rate(self, request: Any, user: User) -> None:
+        """Anonymous callers get ANON_ASKS_PER_MINUTE questions a minute, per address."""
+        if user.name:
+            return
+        client = getattr(request, "client", None)
+        address = getattr(client, "host", "") or ""
+        if not self._asks.allow(address):
+            raise RequestError(
+                "Too many questions from this address in the last minute; wait a little, or sign in"
+            )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -65,60 +91,68 @@ class Services:
         question: str,
         history: Sequence[dict[str, str]] | None = None,
         filters: Filters | dict | None = None,
+        user: User = ANONYMOUS,
     ) -> Answer:
-        return self.assistant.answer(question, history, filters, self.user)
+        return self.assistant.answer(question, history, filters, user)
 
     def stream(
         self,
         question: str,
         history: Sequence[dict[str, str]] | None = None,
         filters: Filters | dict | None = None,
+        user: User = ANONYMOUS,
     ) -> Iterator[str | Answer]:
-        return self.assistant.stream(question, history, filters, self.user)
+        return self.assistant.stream(question, history, filters, user)
 
-    def cited_chunks(self, answer: Answer) -> dict[str, Chunk]:
+    def cited_chunks(self, answer: Answer, user: User = ANONYMOUS) -> dict[str, Chunk]:
         """The chunks an answer's citations quote from, for showing each quote in its passage."""
         catalog = self.retriever.catalog()
         out = {}
         for c in [*answer.citations, *answer.suggestions]:
             chunk = catalog.chunk(c.chunk_id)
-            if chunk is not None and self._visible(chunk.doc_id):
+            if chunk is not None and self._visible(chunk.doc_id, user):
                 out[c.chunk_id] = chunk
         return out
 
     # -- the library -------------------------------------------------------------------------
 
-    def documents(self) -> list[dict[str, Any]]:
-        """Papers the UI's user may see, newest first."""
-        return self.retriever.documents(self.user)
+    def documents(self, user: User = ANONYMOUS) -> list[dict[str, Any]]:
+        """Papers this user may see, newest first."""
+        return self.retriever.documents(user)
 
-    def choices(self, key: str) -> list[str]:
+    def choices(self, key: str, user: User = ANONYMOUS) -> list[str]:
         """Distinct values of one metadata field (council, body, doc_type) for the filters."""
-        return sorted({str(d.get(key, "")) for d in self.documents()} - {""})
+        return sorted({str(d.get(key, "")) for d in self.documents(user)} - {""})
 
-    def _visible(self, doc_id: str) -> bool:
+    def _visible(self, doc_id: str, user: User) -> bool:
         meta = self.retriever.catalog().documents.get(doc_id)
-        return meta is not None and meta.get("access", "public") in self.user.access_levels
+        return meta is not None and meta.get("access", "public") in user.access_levels
 
-    def document(self, doc_id: str) -> tuple[dict[str, Any], list[Chunk]] | None:
+    def document(
+        self, doc_id: str, user: User = ANONYMOUS
+    ) -> tuple[dict[str, Any], list[Chunk]] | None:
         """A paper's record and its chunks in reading order, or None if this user may not see it."""
-        if not self._visible(doc_id):
+        if not self._visible(doc_id, user):
             return None
         catalog = self.retriever.catalog()
         chunks = catalog.chunks_of(doc_id)
         return {"doc_id": doc_id, **catalog.documents[doc_id]}, chunks
 
-    def page_image(self, doc_id: str, page: int | None, scale: float = 1.4):
+    def page_image(self, doc_id: str, page: int | None, user: User = ANONYMOUS, scale: float = 1.4):
         """The cited page of a PDF paper as a picture (PIL image), or None: not a PDF, the file
         is no longer where it was indexed from or has changed since, or this user may not see
-        the paper. Only the corpus folder and the uploads folder are looked in."""
-        if page is None or not self._visible(doc_id):
+        the paper. Only the folder it was ingested from, the corpus folder and the uploads folder
+        are looked in, and the file must still have the indexed content."""
+        if page is None or not self._visible(doc_id, user):
             return None
         meta = self.retriever.catalog().documents[doc_id]
         source = str(meta.get("source", ""))
         if not source.lower().endswith(".pdf") or Path(source).name != source:
             return None
-        for folder in (self.settings.corpus_dir, self.uploads_dir):
+        origin = Path(str(meta.get("origin", ""))) if meta.get("origin") else None
+        for folder in (origin, self.settings.corpus_dir, self.uploads_dir):
+            if folder is None:
+                continue
             path = folder / source
             if path.is_file() and fingerprint(path) == meta.get("file_hash"):
                 return render_pdf_page(path, page, scale)
@@ -136,6 +170,7 @@ class Services:
             progress=progress,
             ocr=build_ocr(self.settings),
             decisions=build_decision_store(self.settings),
+            data_dir=self.settings.data_dir,
         )
 
     def index_corpus(self, progress: Progress | None = None) -> IngestSummary | None:
@@ -145,30 +180,76 @@ class Services:
             return None
         return self.ingester(progress).run([folder])
 
-    def add_papers(self, paths: Iterable[str | Path], progress: Progress | None = None):
+    def add_papers(
+        self,
+        paths: Iterable[str | Path],
+        user: User,
+        progress: Progress | None = None,
+        *,
+        replace: bool = False,
+    ):
         """Copy uploaded files into DATA_DIR/uploads and ingest them: searchable at once.
 
+        Officers and admins only (PermissionError otherwise). An upload never takes over an
+        existing paper by its name: one whose file stem is already a document id gets a new id
+        (stem-2, stem-3 …) unless `replace` is asked for, and a file already in the library
+        (the same bytes) is not added twice. Replacing keeps the paper's access level; only a
+        sidecar or the CLI's --lower-access makes an exempt paper public.
+
         Returns the ingest summary (one `FileResult` per file, with the CLI's reasons for bad
-        files) and the ids of new papers that are exempt and so hidden from the UI's user.
+        files) and the ids of new papers that are exempt and so hidden from the public.
         """
+        if not user.may_manage:
+            raise PermissionError("Only officers and admins may add papers; sign in as one.")
+        records = self.retriever.store.document_records()
+        by_hash = {str(m.get("content_hash", "")): d for d, m in records.items()}
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
         copies: list[Path] = []
+        notes: list[FileResult] = []
+        renamed: dict[str, str] = {}
         for path in paths:
             source = Path(path)
-            target = self.uploads_dir / source.name
+            try:
+                same = by_hash.get(content_hash(source))
+            except OSError:
+                same = None
+            if same is not None and not replace:
+                notes.append(
+                    FileResult(
+                        str(source),
+                        same,
+                        "skipped",
+                        reason=f"the same file is already in the library as {same!r}.",
+                    )
+                )
+                continue
+            name = source.name if replace else _free_name(source.name, records, copies)
+            target = self.uploads_dir / name
+            if name != source.name:
+                renamed[str(target)] = document_id(source)
             if source.resolve() != target.resolve():
                 shutil.copyfile(source, target)
             copies.append(target)
         # workers=1: the server has threads and a loaded model, so no forked parser processes.
-        summary = self.ingester(progress, workers=1).run(copies)
+        summary = self.ingester(progress, workers=1).run(copies, replace=replace)
         for result in summary.files:
             if result.status == "failed":
                 Path(result.path).unlink(missing_ok=True)  # keep uploads/ to what is indexed
+            elif result.path in renamed:
+                clash = renamed[result.path]
+                result.warning = " ".join(
+                    x
+                    for x in (
+                        f"added as {result.doc_id!r}: a paper with the id {clash!r} is already "
+                        "in the library (tick “Replace” to replace it).",
+                        result.warning,
+                    )
+                    if x
+                )
+        summary.files = notes + summary.files
         visible = {d["doc_id"] for d in self.documents()}
         hidden = [
-            document_id(Path(r.path))
-            for r in summary.files
-            if r.status == "ingested" and r.doc_id not in visible
+            r.doc_id for r in summary.files if r.status == "ingested" and r.doc_id not in visible
         ]
         return summary, hidden
 
@@ -178,7 +259,7 @@ class Services:
         """The decisions register over the UI's store, made on first use and kept."""
         if self._register is None:
             from ingest.service import build_decision_store
-            from retrieval.decisions import DecisionRegister
+            from retrieval.decision_register import DecisionRegister
 
             self._register = DecisionRegister(
                 self.retriever.store, build_decision_store(self.settings)
@@ -186,35 +267,72 @@ class Services:
         return self._register
 
     def decisions(
-        self, query: str = "", filters: Filters | None = None, kinds: Iterable[str] = ()
+        self,
+        query: str = "",
+        filters: Filters | None = None,
+        kinds: Iterable[str] = (),
+        user: User = ANONYMOUS,
     ) -> list[dict[str, Any]]:
-        """Decisions in the papers the UI's user may see (FilterError for a bad filter)."""
-        return self.register().search(query, filters, kinds, self.user)
+        """Decisions in the papers this user may see (FilterError for a bad filter)."""
+        return self.register().search(query, filters, kinds, user)
 
-    def decision_view(self, decision_id: str):
+    def decision_view(self, decision_id: str, user: User = ANONYMOUS):
         """The paper at a decision's cited passage (HTML), and for a PDF its page, or None."""
-        from retrieval.decisions import citation_of
+        from retrieval.decision_register import citation_of
         from webui.render import document_view
 
-        row = self.register().get(decision_id, self.user)
-        found = self.document(row["doc_id"]) if row else None
+        row = self.register().get(decision_id, user)
+        found = self.document(row["doc_id"], user) if row else None
         if found is None:
             return None
         meta, chunks = found
         citation = citation_of(row, self.retriever.catalog())
-        return document_view(meta, chunks, citation), self.page_image(row["doc_id"], row["page"])
+        image = self.page_image(row["doc_id"], row["page"], user)
+        return document_view(meta, chunks, citation), image
 
-    def export_decisions(self, rows: Iterable[dict[str, Any]]) -> Path:
-        """The rows as CSV (the record's fields, votes as JSON) in a fresh temporary folder."""
-        import csv
-        import json
+    # -- files made for download --------------------------------------------------------
+
+    def scratch(self, prefix: str) -> Path:
+        """A fresh folder under DATA_DIR/tmp for one download or upload check; the folder is
+        emptied when the UI starts (`clean_scratch`), so files never pile up elsewhere."""
         import tempfile
+
+        self.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self.settings.scratch_dir))
+
+    def clean_scratch(self, older_than: float = 0.0) -> None:
+        """Remove download and upload folders left under DATA_DIR/tmp (older than this many
+        seconds)."""
         import time
 
-        from retrieval.decisions import public_fields
+        folder = self.settings.scratch_dir
+        if not folder.is_dir():
+            return
+        now = time.time()
+        for item in folder.iterdir():
+            try:
+                if now - item.stat().st_mtime >= older_than:
+                    shutil.rmtree(item) if item.is_dir() else item.unlink()
+            except OSError:
+                continue
 
-        folder = Path(tempfile.mkdtemp(prefix="cpa-decisions-"))
-        target = folder / f"decisions-{time.strftime('%Y%m%d-%H%M%S')}.csv"
+    def export_feedback(self, user: User) -> Path:
+        """A copy of the feedback log, for officers and admins (PermissionError otherwise)."""
+        if not user.may_manage:
+            raise PermissionError("Only officers and admins may export feedback; sign in as one.")
+        self.clean_scratch(older_than=3600)
+        return self.feedback.export(self.scratch("feedback-"))
+
+    def export_decisions(self, rows: Iterable[dict[str, Any]]) -> Path:
+        """The rows as CSV (the record's fields, votes as JSON) in a fresh scratch folder."""
+        import csv
+        import json
+        import time
+
+        from retrieval.decision_register import public_fields
+
+        self.clean_scratch(older_than=3600)
+        target = self.scratch("decisions-") / f"decisions-{time.strftime('%Y%m%d-%H%M%S')}.csv"
         with target.open("w", newline="", encoding="utf-8") as out:
             writer = None
             for row in rows:
@@ -229,6 +347,19 @@ class Services:
 
                 csv.writer(out).writerow(FIELDS)
         return target
+
+
+def _free_name(name: str, records: dict[str, Any], taken: Sequence[Path]) -> str:
+    """The upload's file name, or stem-2, stem-3 … when its stem is already a document id."""
+    path = Path(name)
+    stem, suffix = document_id(path), path.suffix
+    used = set(records) | {document_id(p) for p in taken}
+    if stem not in used:
+        return name
+    n = 2
+    while f"{stem}-{n}" in used:
+        n += 1
+    return f"{stem}-{n}{suffix}"
 
 
 def render_pdf_page(path: Path, page: int, scale: float = 1.4):
