@@ -11,6 +11,7 @@ the CLI uses (`retrieval.answering.Assistant`, `ingest.pipeline.Ingester`); the 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import gradio as gr
@@ -43,7 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         from webui.server import launch
         from webui.services import Services
 
+        # Gradio keeps uploads and downloads in its temp folder: keep them under DATA_DIR.
+        os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.scratch_dir / "gradio"))
         services = Services.from_settings(settings)
+        services.clean_scratch()
         print(f"Checking the index against {settings.corpus_dir}/ …", file=sys.stderr)
         with ConsoleProgress(enabled=sys.stderr.isatty()) as progress:
             summary = services.index_corpus(progress)
@@ -57,7 +61,6 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"Committee Papers Assistant: http://{settings.host}:{settings.port}", file=sys.stderr
         )
-        services.clean_scratch()
         launch(
             build_app(settings, services),
             settings.host,

@@ -51,7 +51,10 @@ class LibraryEvents:
         def report(stage: str, done: int, total: int) -> None:
             progress((done, max(total, 1)), desc=labels.get(stage, stage))
 
-        summary, hidden = self.services.add_papers(paths, user, report, replace=bool(replace))
+        try:
+            summary, hidden = self.services.add_papers(paths, user, report, replace=bool(replace))
+        finally:
+            _forget_uploads(paths)  # Gradio's copies: the papers kept are in DATA_DIR/uploads
         return render.upload_report(summary.files, hidden), None, *self.refresh(request)
 
     def export_feedback(self, request: gr.Request):
@@ -95,3 +98,21 @@ class LibraryEvents:
             )
             upload_status = gr.HTML(elem_id="upload-status")
         return table, uploads, replace_box, add_button, upload_status
+
+
+def _forget_uploads(paths: list[str]) -> None:
+    """Delete the files Gradio received for an upload (kept or refused, they are not needed
+    once ingest has copied them), only inside Gradio's upload folder."""
+    from pathlib import Path
+
+    from gradio.utils import get_upload_folder
+
+    folder = Path(get_upload_folder()).resolve()
+    for path in map(Path, paths):
+        try:
+            if folder in path.resolve().parents:
+                path.unlink(missing_ok=True)
+                if not any(path.parent.iterdir()):
+                    path.parent.rmdir()
+        except OSError:
+            continue

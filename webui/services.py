@@ -26,6 +26,7 @@ from webui.auth import RateLimit, SignIn
 from webui.feedback import FeedbackLog
 
 Progress = Callable[[str, int, int], None]
+_DOWNLOADS = ("feedback-", "decisions-")  # prefixes of the download folders under DATA_DIR/tmp
 
 
 class Services:
@@ -301,8 +302,9 @@ class Services:
         return Path(tempfile.mkdtemp(prefix=prefix, dir=self.settings.scratch_dir))
 
     def clean_scratch(self, older_than: float = 0.0) -> None:
-        """Remove download and upload folders left under DATA_DIR/tmp (older than this many
-        seconds)."""
+        """Empty DATA_DIR/tmp (as the UI starts), or with `older_than` remove only this
+        service's own download folders older than that many seconds (Gradio's upload folder,
+        which may be in use, is left to the next start)."""
         import time
 
         folder = self.settings.scratch_dir
@@ -310,6 +312,8 @@ class Services:
             return
         now = time.time()
         for item in folder.iterdir():
+            if older_than and not item.name.startswith(_DOWNLOADS):
+                continue
             try:
                 if now - item.stat().st_mtime >= older_than:
                     shutil.rmtree(item) if item.is_dir() else item.unlink()
