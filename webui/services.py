@@ -20,7 +20,7 @@ from ingest.records import Chunk
 from ingest.settings import Settings
 from ingest.summary import FileResult, IngestSummary
 from retrieval.answering import Assistant
-from retrieval.records import ANONYMOUS, Answer, Filters, RequestError, User
+from retrieval.records import ANONYMOUS, ROLES, Answer, Filters, RequestError, User
 from retrieval.users import UserStore
 from webui.auth import RateLimit, SignIn
 from webui.feedback import FeedbackLog
@@ -54,7 +54,7 @@ class Services:
         read now: a removed user or a changed role takes effect at once."""
         name = getattr(request, "username", None) or ""
         role = self.users.role_of(name) if name else None
-        return User(name, role) if role else ANONYMOUS
+        return User(name, role) if role in ROLES else ANONYMOUS  # a hand-edited role: public
 
     def check_rate(self, request: Any, user: User) -> None:
         """Anonymous callers get ANON_ASKS_PER_MINUTE questions a minute, per address."""
