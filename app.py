@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             settings.port,
             sign_in=services.sign_in,
             max_file_mb=settings.max_file_mb,
-            allowed_paths=[str(settings.scratch_dir)],
+            allowed_paths=[str(settings.downloads_dir)],
         )
     except KeyboardInterrupt:
         return 0

@@ -13,10 +13,17 @@ from pathlib import Path
 from ingest.records import DocumentMeta
 
 
-def origin_of(path: Path) -> str:
-    """The source a paper is ingested from: its folder. A document id belongs to the source that
-    first ingested it; a file of the same name elsewhere may not silently replace it."""
-    return str(Path(path).resolve().parent)
+def origin_of(path: Path, roots: list[Path] | None = None) -> str:
+    """The source a paper is ingested from: the folder given to the run that holds it (so moving
+    a file between that folder's subfolders keeps its owner), else the file's own folder. A
+    document id belongs to the source that first ingested it; a file of the same name elsewhere
+    may not silently replace it."""
+    path = Path(path).resolve()
+    for root in roots or ():
+        root = Path(root).resolve()
+        if root.is_dir() and root in path.parents:
+            return str(root)
+    return str(path.parent)
 
 
 def access_decision(
@@ -48,14 +55,15 @@ def within(path: str, root: str) -> bool:
 
 
 def clash_reason(
-    doc_id: str, path: Path, seen: Path | None, record: dict | None, replace: bool
+    doc_id: str, origin: str, seen: Path | None, record: dict | None, replace: bool
 ) -> str:
     """Why this file may not be ingested under its document id, or "": two files of one run
     with the same stem, or a paper of that id already ingested from another folder."""
     if seen is not None:
         return f"has the same document id as {seen}; rename one of them."
     owner = str((record or {}).get("origin", ""))
-    if owner and owner != origin_of(path) and not replace:
+    same_source = within(origin, owner) or within(owner, origin)  # a subfolder is the same
+    if owner and not same_source and not replace:
         return (
             f"a paper with the document id {doc_id!r} was already ingested from {owner}; "
             "rename this file, or replace that paper explicitly (--replace)."

@@ -124,12 +124,16 @@ class Ingester:
 
         todo: list[Path] = []
         seen: dict[str, Path] = {}
+        refused: set[str] = set()  # present but not ingested: never pruned as gone
+        self._origins = {}
         for path in files:
             doc_id = document_id(path)
             record = records.get(doc_id)
-            clash = clash_reason(doc_id, path, seen.get(doc_id), record, replace)
+            origin = self._origins[str(path)] = origin_of(path, paths)
+            clash = clash_reason(doc_id, origin, seen.get(doc_id), record, replace)
             if clash:
                 summary.files.append(FileResult(str(path), doc_id, "failed", reason=clash))
+                refused.add(doc_id)
                 continue
             seen[doc_id] = path
             try:
@@ -144,12 +148,17 @@ class Ingester:
             unchanged = digest and record and record.get("file_hash") == digest
             if unchanged and same_encoder and in_register:
                 summary.files.append(FileResult.unchanged(str(path), doc_id, record))
+                if not record.get("origin") or not record.get("content_hash"):
+                    # A record from before ownership: this source claims it now.
+                    self.store.update_document(
+                        doc_id, {"origin": origin, "content_hash": content_hash(path)}
+                    )
                 continue
             todo.append(path)
 
         if prune:
             roots = [str(p.resolve()) for p in paths]
-            for doc_id in sorted(set(records) - set(seen)):
+            for doc_id in sorted(set(records) - set(seen) - refused):
                 owner = str(records[doc_id].get("origin", ""))
                 if owner and not any(within(owner, root) for root in roots):
                     continue  # another source's paper (an upload, another folder): not ours to prune
@@ -354,7 +363,8 @@ class Ingester:
                 # Minute items, attendance, motions and votes (ingest.minutes), as JSON.
                 "structure": json.dumps(document.structure) if document.structure else "",
                 "embedder": self.embedder.name,  # vectors of another encoder mean a re-ingest
-                "origin": origin_of(path),  # the source that owns this document id
+                # the source that owns this document id
+                "origin": self._origins.get(str(path)) or origin_of(path),
                 "content_hash": content_hash(path),  # the same file under another name
                 "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             }

@@ -211,6 +211,12 @@ class Settings:
         return self.data_dir / "tmp"
 
     @property
+    def downloads_dir(self) -> Path:
+        """Files made for download (feedback, decisions CSV): the only folder the UI serves
+        files from besides Gradio's own cache, and never one users can upload into."""
+        return self.scratch_dir / "downloads"
+
+    @property
     def decisions_path(self) -> Path:
         """The decisions register (SQLite) of the collection, beside the index."""
         return self.data_dir / "decisions" / f"{self.collection}.sqlite"

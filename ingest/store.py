@@ -38,6 +38,10 @@ class Store(Protocol):
 
     def delete_document(self, doc_id: str) -> None: ...
 
+    def update_document(self, doc_id: str, fields: dict[str, Any]) -> None:
+        """Add or change these fields of a document record, keeping the others."""
+        ...
+
     def chunk_index(self) -> list[tuple[str, str, str]]: ...
 
     def all_chunks(self) -> dict[str, list]:
@@ -239,6 +243,10 @@ class ChromaStore:
         self, doc_id: str, embedding: Sequence[float], metadata: dict[str, Any]
     ) -> None:
         self.documents.upsert(ids=[doc_id], embeddings=[list(embedding)], metadatas=[metadata])
+
+    def update_document(self, doc_id: str, fields: dict[str, Any]) -> None:
+        """Add or change these fields of a document record, keeping the others."""
+        self.documents.update(ids=[doc_id], metadatas=[fields])
 
     def delete_document(self, doc_id: str) -> None:
         """Remove a document: its record first (so a crash leaves orphans, which repair removes)."""

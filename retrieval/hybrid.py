@@ -131,6 +131,8 @@ class HybridRetriever:
             number = self.watch.generation()
             if number != self._generation:
                 if self._generation is not None:
+                    if self._catalog is not None and self.watch.writing():
+                        return self._catalog  # a run began meanwhile: reopen after it
                     self.store.reconnect()
                 self._generation = number
         documents = self.store.document_records()

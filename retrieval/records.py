@@ -14,6 +14,8 @@ from ingest.records import DOC_TYPES, Chunk
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_TURNS = 40
 HISTORY_ROLES = ("user", "assistant")
+MAX_FILTER_VALUES = 50
+MAX_FILTER_CHARS = 200
 
 
 class RequestError(ValueError):
@@ -156,6 +158,11 @@ class Filters:
             items = [value] if isinstance(value, str) else value or []
             if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
                 raise ValueError(f"filter {key!r} must be a list of names")
+            if len(items) > MAX_FILTER_VALUES or any(len(v) > MAX_FILTER_CHARS for v in items):
+                raise ValueError(
+                    f"filter {key!r} may hold at most {MAX_FILTER_VALUES} names of at most "
+                    f"{MAX_FILTER_CHARS} characters"
+                )
             values[key] = tuple(items)
         wrong = [t for t in values.get("doc_types", ()) if t.lower() not in DOC_TYPES]
         if wrong:

@@ -95,6 +95,14 @@ class UserStore:
         """(name, role) of every user, by name."""
         return sorted((name, str(entry.get("role", ""))) for name, entry in self._read().items())
 
+    def stamp(self, name: str) -> str | None:
+        """A fingerprint of the user's current password (None for no such user): a session
+        started under another password, or before the user was removed and re-added, is over."""
+        entry = self._read().get(name)
+        if not entry:
+            return None
+        return hashlib.sha256(str(entry.get("password", "")).encode()).hexdigest()
+
     def role_of(self, name: str) -> str | None:
         entry = self._read().get(name)
         return str(entry.get("role")) if entry else None

@@ -78,7 +78,7 @@ def serve(real_corpus, root: Path, answerer):
         port,
         block=False,
         sign_in=services.sign_in,
-        allowed_paths=[str(settings.scratch_dir)],
+        allowed_paths=[str(settings.downloads_dir)],
     )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:

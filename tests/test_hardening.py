@@ -97,6 +97,19 @@ def test_uploads_with_an_exempt_papers_name_neither_replace_nor_unhide_it(librar
     assert summary.files[0].doc_id == "depot-sale" and hidden == ["depot-sale"]
     assert "kept exempt" in summary.files[0].access_note
     assert _state(services)["depot-sale"][0] == "exempt"
+    # A replacement that fails leaves the paper and its uploaded file as they were.
+    kept = (services.uploads_dir / "depot-sale.md").read_bytes()
+    broken = upload / "broken" / "depot-sale.md"
+    broken.parent.mkdir()
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(32))
+    state = _state(services)
+    summary, _ = services.add_papers([broken], OFFICER, replace=True)
+    assert summary.files[0].status == "failed" and _state(services) == state
+    assert (services.uploads_dir / "depot-sale.md").read_bytes() == kept
+    assert sorted(p.name for p in services.uploads_dir.iterdir()) == [
+        "depot-sale-2.md",
+        "depot-sale.md",
+    ]
 
 
 def test_a_cli_ingest_of_another_folder_cannot_take_a_document_id(library, tmp_path, capsys):
@@ -202,6 +215,8 @@ def test_bad_questions_and_histories_get_one_message(question, history, message)
         ({"since": 20200101}, "filter 'since' must be a date written yyyy-mm-dd"),
         ({"doc_types": ["bogus"]}, "unknown document type"),
         ({"since": "yesterday"}, "since"),
+        ({"councils": ["x"] * 51}, "may hold at most 50 names"),
+        ({"doc_ids": ["x" * 201]}, "of at most 200 characters"),
     ],
 )
 def test_bad_filters_get_one_message_and_change_nothing(library, filters, message):
@@ -257,8 +272,9 @@ def test_uploads_and_exports_live_under_the_data_folder_and_are_cleaned(library,
         services.export_feedback(MEMBER)
     exported = services.export_feedback(OFFICER)
     csv_file = services.export_decisions(services.decisions())
+    downloads = services.settings.downloads_dir
+    assert downloads in exported.parents and downloads in csv_file.parents
     scratch = services.settings.scratch_dir
-    assert scratch in exported.parents and scratch in csv_file.parents
     bad = tmp_path / "photo.pdf"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
     summary, _ = services.add_papers([bad], OFFICER)
@@ -377,3 +393,92 @@ def test_killed_ingests_leave_the_chunks_of_a_clean_build_and_no_orphans(tmp_pat
     subprocess.run([sys.executable, "-c", _INGEST, str(REPO), str(data), str(folder)], check=True)
     store = ChromaStore(path=data / "index", collection="killed")
     assert sorted(store.all_chunks()["ids"]) == expected
+
+
+def test_moving_a_paper_within_its_folder_and_pruning_keeps_it_and_keeps_it_exempt(tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "a").mkdir(parents=True)
+    (corpus / "a" / "depot-sale.txt").write_text(SECRET)
+    (corpus / "a" / "depot-sale.meta.json").write_text(json.dumps({"access": "exempt"}))
+    store = ChromaStore(path=tmp_path / "index", collection="moved")
+    embedder = HashingEmbedder()
+    Ingester(store, embedder).run([corpus])
+    (corpus / "a" / "depot-sale.meta.json").unlink()
+    assert "kept exempt" in Ingester(store, embedder).run([corpus]).files[0].access_note
+    (corpus / "b").mkdir()
+    (corpus / "a" / "depot-sale.txt").rename(corpus / "b" / "depot-sale.txt")
+    summary = Ingester(store, embedder).run([corpus], prune=True)
+    assert summary.pruned == [] and summary.failed == 0
+    assert store.document_records()["depot-sale"]["access"] == "exempt"
+    # A subfolder of the owning folder is the same source; another folder is refused and,
+    # refused, is not taken for gone by --prune.
+    assert Ingester(store, embedder).run([corpus / "b"]).failed == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "depot-sale.txt").write_text("1.1 Public.\n")
+    summary = Ingester(store, embedder).run([elsewhere], prune=True)
+    assert summary.failed == 1 and summary.pruned == []
+    assert store.document_records()["depot-sale"]["access"] == "exempt"
+
+
+def test_a_record_from_before_ownership_is_claimed_by_its_next_run(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "parks.txt").write_text("2.1 Members approved new benches for Kilnworth Park.\n")
+    store = ChromaStore(path=tmp_path / "index", collection="legacy")
+    embedder = HashingEmbedder()
+    Ingester(store, embedder).run([corpus])
+    store.update_document("parks", {"origin": "", "content_hash": ""})  # as an older index
+    assert Ingester(store, embedder).run([corpus]).skipped == 1
+    record = store.document_records()["parks"]
+    assert record["origin"] == str(corpus.resolve()) and record["content_hash"]
+    other = tmp_path / "other"
+    other.mkdir()
+    assert Ingester(store, embedder).run([other], prune=True).pruned == []
+
+
+def test_a_changed_password_or_removed_user_ends_their_sessions(tmp_path):
+    from retrieval.users import UserStore
+    from webui.auth import SignIn
+
+    users = UserStore(tmp_path / "users.json")
+    users.add("mo", "first passphrase", "member")
+    sign_in = SignIn(users)
+
+    class Request:
+        def __init__(self, token):
+            self.cookies = {"cpa-session": token}
+
+    token = sign_in.start("mo", "first passphrase", "203.0.113.9")
+    assert sign_in.username(Request(token)) == "mo"
+    assert sign_in.start("mo", "wrong passphrase", "203.0.113.9") is None
+    users.passwd("mo", "second passphrase")
+    assert sign_in.username(Request(token)) == ""  # the public now
+    token = sign_in.start("mo", "second passphrase", "203.0.113.9")
+    users.remove("mo")
+    users.add("mo", "second passphrase", "admin")  # re-added: old sessions stay over
+    assert sign_in.username(Request(token)) == ""
+    assert "second passphrase" not in (tmp_path / "users.json").read_text()
+    assert oct((tmp_path / "users.json").stat().st_mode & 0o777) == "0o600"
+
+
+def test_users_command_manages_the_file_and_never_prints_a_password(tmp_path, monkeypatch, capsys):
+    import io
+
+    from webui.__main__ import main
+
+    data = ["--data-dir", str(tmp_path)]
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long passphrase\n"))
+    assert main(["users", "add", "jo", "--role", "officer", "--password-stdin", *data]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["users", "add", "al", "--role", "member", "--password-stdin", *data]) == 2
+    assert main(["users", "list", *data]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("another passphrase\n"))
+    assert main(["users", "passwd", "jo", "--role", "admin", "--password-stdin", *data]) == 0
+    assert main(["users", "remove", "nobody", *data]) == 2
+    out = capsys.readouterr()
+    printed = out.out + out.err
+    assert "jo\tofficer" in printed and "at least 10 characters" in printed
+    assert "there is no user named 'nobody'" in printed
+    assert not {"a long passphrase", "another passphrase", "short"} & set(printed.split("\n"))
+    assert "passphrase" not in printed

@@ -386,3 +386,24 @@ def test_the_public_get_a_rate_limit_and_members_do_not(papers):
     with pytest.raises(ValueError, match="Too many questions from this address"):
         services.check_rate(Request(), ANONYMOUS)
     services.check_rate(Request(), MEMBER)  # signed-in users are not limited
+
+
+def test_only_officers_send_files_and_a_sent_page_is_never_served_as_a_page(served):
+    import httpx
+
+    url, _, services = served
+    services.users.add("ola", "officer passphrase", "officer")
+    evil = ("evil.html", b"<script>fetch('/gradio_api/queue/join')</script>", "text/html")
+    assert httpx.post(f"{url}gradio_api/upload", files={"files": evil}).status_code == 403
+    member = httpx.post(f"{url}signin", data={"name": "mo", "password": PASSWORD})
+    as_member = {"cpa-session": member.cookies["cpa-session"]}
+    refused = httpx.post(f"{url}gradio_api/upload", files={"files": evil}, cookies=as_member)
+    assert refused.status_code == 403
+    officer = httpx.post(f"{url}signin", data={"name": "ola", "password": "officer passphrase"})
+    as_officer = {"cpa-session": officer.cookies["cpa-session"]}
+    sent = httpx.post(f"{url}gradio_api/upload", files={"files": evil}, cookies=as_officer)
+    assert sent.status_code == 200
+    [path] = sent.json()
+    fetched = httpx.get(f"{url}gradio_api/file={path}", cookies=as_officer)
+    assert fetched.headers["content-disposition"].startswith("attachment")
+    assert "text/html" not in fetched.headers["content-type"]

@@ -18,11 +18,12 @@ from collections import defaultdict, deque
 from typing import Any
 
 from fastapi import Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from retrieval.users import UserStore
 
 COOKIE = "cpa-session"
+MANAGERS = ("officer", "admin")  # roles that may add papers (`User.may_manage`)
 SESSION_SECONDS = 8 * 3600
 SIGN_IN_TRIES_PER_MINUTE = 10
 
@@ -45,7 +46,7 @@ class RateLimit:
                 return False
             events.append(now)
             if len(self._events) > 10_000:  # forget idle callers rather than grow without end
-                for idle in [k for k, v in self._events.items() if not v]:
+                for idle in [k for k, v in self._events.items() if v[-1] <= now - 60]:
                     del self._events[idle]
             return True
 
@@ -56,7 +57,7 @@ class SignIn:
     def __init__(self, users: UserStore, anonymous: bool = True):
         self.users = users
         self.anonymous = anonymous
-        self._sessions: dict[str, tuple[str, float]] = {}
+        self._sessions: dict[str, tuple[str, float, str | None]] = {}  # name, expiry, stamp
         self._lock = threading.Lock()
         self._tries = RateLimit(SIGN_IN_TRIES_PER_MINUTE)
 
@@ -69,7 +70,7 @@ class SignIn:
             if session and session[1] < time.time():
                 del self._sessions[token]
                 session = None
-        if session and self.users.role_of(session[0]) is not None:
+        if session and self.users.stamp(session[0]) == session[2]:
             return session[0]
         return "" if self.anonymous else None
 
@@ -84,7 +85,7 @@ class SignIn:
         with self._lock:
             now = time.time()
             self._sessions = {t: s for t, s in self._sessions.items() if s[1] >= now}
-            self._sessions[token] = (user.name, now + SESSION_SECONDS)
+            self._sessions[token] = (user.name, now + SESSION_SECONDS, self.users.stamp(user.name))
         return token
 
     def end(self, token: str) -> None:
@@ -134,7 +135,19 @@ class SignIn:
                 and self.username(request) is None
             ):
                 return RedirectResponse("/signin", status_code=303)
+            # Sending files is for those who may add papers: no one else can fill the disk.
+            if request.url.path.rstrip("/").endswith("/gradio_api/upload") and not self.may_manage(
+                request
+            ):
+                return JSONResponse(
+                    {"error": "Only officers and admins may upload files; sign in as one."}, 403
+                )
             return await call_next(request)
+
+    def may_manage(self, request: Any) -> bool:
+        """Whether the request is signed in as an officer or admin."""
+        name = self.username(request)
+        return bool(name) and self.users.role_of(name) in MANAGERS
 
 
 def _page(message: str, anonymous: bool) -> str:

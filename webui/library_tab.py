@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ingest.writer_lock import IndexBusy
 from webui import render
 from webui.services import Services
 
@@ -53,6 +54,8 @@ class LibraryEvents:
 
         try:
             summary, hidden = self.services.add_papers(paths, user, report, replace=bool(replace))
+        except IndexBusy as exc:
+            return render.error_message(f"{exc}"), None, gr.skip(), gr.skip(), gr.skip()
         finally:
             _forget_uploads(paths)  # Gradio's copies: the papers kept are in DATA_DIR/uploads
         return render.upload_report(summary.files, hidden), None, *self.refresh(request)

@@ -42,8 +42,8 @@ def launch(
 
     With `sign_in`, `/signin` and `/signout` sign users in and every request, page and event
     alike, is resolved to its user by Gradio's `auth_dependency`; without it, everyone is the
-    public. `allowed_paths`: folders outside the working and temp folders that downloads come
-    from (DATA_DIR/tmp).
+    public. `allowed_paths`: the folder downloads are made in (DATA_DIR/tmp/downloads), never one
+    that holds uploads.
     """
     import threading
     import time
@@ -63,7 +63,9 @@ def launch(
         footer_links=["api"],
         show_error=True,
         max_file_size=int(max_file_mb * 1_000_000),
-        allowed_paths=allowed_paths,  # the scratch folder the downloads are made in
+        # Only the folder downloads are made in: Gradio serves an allowed path's files inline
+        # whatever their type, so it must never hold anything a user uploaded.
+        allowed_paths=allowed_paths,
         auth_dependency=sign_in.username if sign_in is not None else None,
         auth_message="Sign in at /signin.",
     )

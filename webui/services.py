@@ -20,13 +20,21 @@ from ingest.records import Chunk
 from ingest.settings import Settings
 from ingest.summary import FileResult, IngestSummary
 from retrieval.answering import Assistant
-from retrieval.records import ANONYMOUS, ROLES, Answer, Filters, RequestError, User
+from retrieval.records import (
+    ANONYMOUS,
+    MAX_QUESTION_CHARS,
+    ROLES,
+    Answer,
+    Filters,
+    RequestError,
+    User,
+)
 from retrieval.users import UserStore
 from webui.auth import RateLimit, SignIn
 from webui.feedback import FeedbackLog
+from webui.uploads import free_upload_name, restore_upload
 
 Progress = Callable[[str, int, int], None]
-_DOWNLOADS = ("feedback-", "decisions-")  # prefixes of the download folders under DATA_DIR/tmp
 
 
 class Services:
@@ -208,6 +216,7 @@ class Services:
         copies: list[Path] = []
         notes: list[FileResult] = []
         renamed: dict[str, str] = {}
+        previous: dict[str, Path] = {}  # a replaced upload's indexed file, kept until it is safe
         for path in paths:
             source = Path(path)
             try:
@@ -224,19 +233,30 @@ class Services:
                     )
                 )
                 continue
-            name = source.name if replace else _free_name(source.name, records, copies)
+            name = source.name if replace else free_upload_name(source.name, records, copies)
             target = self.uploads_dir / name
             if name != source.name:
                 renamed[str(target)] = document_id(source)
             if source.resolve() != target.resolve():
+                if target.exists():  # replacing: keep the indexed file until the new one is in
+                    previous[str(target)] = target.with_name(f".previous-{target.name}")
+                    target.replace(previous[str(target)])
                 shutil.copyfile(source, target)
             copies.append(target)
-        # workers=1: the server has threads and a loaded model, so no forked parser processes.
-        summary = self.ingester(progress, workers=1).run(copies, replace=replace)
+        try:
+            # workers=1: the server has threads and a loaded model, so no forked parser processes.
+            summary = self.ingester(progress, workers=1).run(copies, replace=replace)
+        except BaseException:
+            for copy in copies:  # nothing was ingested (e.g. another process is writing)
+                restore_upload(copy, previous.get(str(copy)))
+            raise
         for result in summary.files:
             if result.status == "failed":
-                Path(result.path).unlink(missing_ok=True)  # keep uploads/ to what is indexed
-            elif result.path in renamed:
+                # keep uploads/ to what is indexed: a failed replacement brings the old file back
+                restore_upload(Path(result.path), previous.get(result.path))
+            elif result.path in previous:
+                previous[result.path].unlink(missing_ok=True)  # replaced: the old file goes
+            if result.path in renamed:
                 clash = renamed[result.path]
                 result.warning = " ".join(
                     x
@@ -275,6 +295,8 @@ class Services:
         user: User = ANONYMOUS,
     ) -> list[dict[str, Any]]:
         """Decisions in the papers this user may see (FilterError for a bad filter)."""
+        if len(query or "") > MAX_QUESTION_CHARS:
+            raise RequestError(f"search for at most {MAX_QUESTION_CHARS:,} characters")
         return self.register().search(query, filters, kinds, user)
 
     def decision_view(self, decision_id: str, user: User = ANONYMOUS):
@@ -294,26 +316,24 @@ class Services:
     # -- files made for download --------------------------------------------------------
 
     def scratch(self, prefix: str) -> Path:
-        """A fresh folder under DATA_DIR/tmp for one download or upload check; the folder is
-        emptied when the UI starts (`clean_scratch`), so files never pile up elsewhere."""
+        """A fresh folder under DATA_DIR/tmp/downloads for one download; old ones are removed
+        as new ones are made, and all of DATA_DIR/tmp when the UI starts (`clean_scratch`)."""
         import tempfile
 
-        self.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=prefix, dir=self.settings.scratch_dir))
+        self.settings.downloads_dir.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self.settings.downloads_dir))
 
     def clean_scratch(self, older_than: float = 0.0) -> None:
-        """Empty DATA_DIR/tmp (as the UI starts), or with `older_than` remove only this
-        service's own download folders older than that many seconds (Gradio's upload folder,
-        which may be in use, is left to the next start)."""
+        """Empty DATA_DIR/tmp (as the UI starts), or with `older_than` remove only downloads
+        older than that many seconds (Gradio's upload folder, which may be in use, is left to
+        the next start)."""
         import time
 
-        folder = self.settings.scratch_dir
+        folder = self.settings.downloads_dir if older_than else self.settings.scratch_dir
         if not folder.is_dir():
             return
         now = time.time()
         for item in folder.iterdir():
-            if older_than and not item.name.startswith(_DOWNLOADS):
-                continue
             try:
                 if now - item.stat().st_mtime >= older_than:
                     shutil.rmtree(item) if item.is_dir() else item.unlink()
@@ -351,19 +371,6 @@ class Services:
 
                 csv.writer(out).writerow(FIELDS)
         return target
-
-
-def _free_name(name: str, records: dict[str, Any], taken: Sequence[Path]) -> str:
-    """The upload's file name, or stem-2, stem-3 … when its stem is already a document id."""
-    path = Path(name)
-    stem, suffix = document_id(path), path.suffix
-    used = set(records) | {document_id(p) for p in taken}
-    if stem not in used:
-        return name
-    n = 2
-    while f"{stem}-{n}" in used:
-        n += 1
-    return f"{stem}-{n}{suffix}"
 
 
 def render_pdf_page(path: Path, page: int, scale: float = 1.4):
