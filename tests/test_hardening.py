@@ -482,3 +482,13 @@ def test_users_command_manages_the_file_and_never_prints_a_password(tmp_path, mo
     assert "there is no user named 'nobody'" in printed
     assert not {"a long passphrase", "another passphrase", "short"} & set(printed.split("\n"))
     assert "passphrase" not in printed
+
+
+def test_an_upload_while_another_process_writes_is_refused_and_leaves_nothing(library, tmp_path):
+    services, _ = library
+    paper = tmp_path / "allotments.txt"
+    paper.write_text("3.1 The committee noted the allotments report.\n")
+    with WriterLock(services.settings.data_dir), pytest.raises(IndexBusy):
+        services.add_papers([paper], OFFICER)
+    assert not (services.uploads_dir / "allotments.txt").exists()
+    assert "allotments" not in services.retriever.store.document_records()

@@ -19,6 +19,7 @@ from ingest.pipeline import Ingester
 from ingest.records import Chunk
 from ingest.settings import Settings
 from ingest.summary import FileResult, IngestSummary
+from ingest.writer_lock import IndexBusy
 from retrieval.answering import Assistant
 from retrieval.records import (
     ANONYMOUS,
@@ -246,8 +247,8 @@ class Services:
         try:
             # workers=1: the server has threads and a loaded model, so no forked parser processes.
             summary = self.ingester(progress, workers=1).run(copies, replace=replace)
-        except BaseException:
-            for copy in copies:  # nothing was ingested (e.g. another process is writing)
+        except IndexBusy:
+            for copy in copies:  # nothing was ingested: another process is writing
                 restore_upload(copy, previous.get(str(copy)))
             raise
         for result in summary.files:
