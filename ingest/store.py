@@ -46,7 +46,7 @@ class Store(Protocol):
 
     def all_chunks(self) -> dict[str, list]:
         """Ids, texts and metadata of every stored chunk (no embeddings)."""
-        return self._retried(lambda: self._all(self.chunks, ["documents", "metadatas"]))
+        return self._all(self.chunks, ["documents", "metadatas"])
 
     def chunk_ids(self, doc_id: str) -> list[str]: ...
 

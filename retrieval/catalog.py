@@ -167,6 +167,12 @@ class Catalog:
             ]
         return self._visible[access]
 
+    def admitted(self, compiled) -> list[int]:
+        """Catalog positions of the chunks a compiled filter (and its access rule) lets through."""
+        return [
+            i for i in self.positions_at(compiled.access) if compiled.matches(self.metadatas[i])
+        ]
+
     def chunk_frequency(self, access: tuple[str, ...]) -> Counter[str]:
         """In how many chunks each word occurs, over the chunks of these access levels only
         (what a user cannot see must not shape their results)."""

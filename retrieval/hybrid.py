@@ -281,12 +281,15 @@ class HybridRetriever:
                 notes.extend(compiled.unmatched)
             return []
         access = (user or User()).access_levels
-        fused = self._fused(query, compiled, catalog, access)
+        admitted = catalog.admitted(compiled)  # once for every search of this question
+        fused = self._fused(query, compiled, catalog, access, admitted)
         parts = question_parts(query) if "parts" in self.stages else [query]
         if len(parts) > 1:
             # "Which sub-region is Westshire in, and who evaluated its review?": each part is
             # also searched on its own and the rankings interleaved, so both get evidence.
-            by_part = interleave([self._fused(p, compiled, catalog, access) for p in parts])
+            by_part = interleave(
+                [self._fused(p, compiled, catalog, access, admitted) for p in parts]
+            )
             merged = interleave([fused[:1], by_part])  # the whole question's best leads
             taken = {f[0] for f in merged}
             fused = merged + [f for f in fused if f[0] not in taken]
@@ -310,11 +313,19 @@ class HybridRetriever:
         return assemble(fused, catalog, k, self.context_chars if "context" in self.stages else 0)
 
     def _fused(
-        self, query: str, compiled: CompiledFilter, catalog: Catalog, access: tuple[str, ...]
+        self,
+        query: str,
+        compiled: CompiledFilter,
+        catalog: Catalog,
+        access: tuple[str, ...],
+        admitted: list[int],
     ) -> list:
-        """One question's candidates from the searches of this mode, fused."""
-        dense = self._dense(query, compiled, catalog) if self.mode != "lexical" else []
-        lexical = self._lexical_search(query, compiled, catalog) if self.mode != "dense" else []
+        """One question's candidates from the searches of this mode, fused; `admitted` are the
+        catalog positions the filter lets through."""
+        dense = self._dense(query, compiled, catalog, admitted) if self.mode != "lexical" else []
+        lexical = (
+            self._lexical_search(query, catalog, access, admitted) if self.mode != "dense" else []
+        )
         fused = reciprocal_rank_fusion(
             dense, lexical, self.dense_weight, self.lexical_weight, self.rrf_k
         )
@@ -324,7 +335,7 @@ class HybridRetriever:
         return fused
 
     def _dense(
-        self, query: str, compiled: CompiledFilter, catalog: Catalog
+        self, query: str, compiled: CompiledFilter, catalog: Catalog, admitted: list[int]
     ) -> list[tuple[int, float]]:
         """The candidates nearest the question in meaning, among the chunks the filter admits.
 
@@ -344,26 +355,23 @@ class HybridRetriever:
                 if position is not None:  # a chunk written after this snapshot: next time
                     out.append((position, similarity))
             return out
-        admitted = np.asarray(
-            [i for i in positions if compiled.matches(catalog.metadatas[i])], dtype=np.int64
-        )
-        if not admitted.size:
+        if not admitted:
             return []
+        rows = np.asarray(admitted, dtype=np.int64)
         unit = vector / (np.linalg.norm(vector) or 1.0)
-        similarity = catalog.vectors(self.store)[admitted] @ unit
+        similarity = catalog.vectors(self.store)[rows] @ unit
         top = np.argsort(-similarity, kind="stable")[:n]
-        return [(int(admitted[i]), float(similarity[i])) for i in top]
+        return [(int(rows[i]), float(similarity[i])) for i in top]
 
     def _lexical_search(
-        self, query: str, compiled: CompiledFilter, catalog: Catalog
+        self, query: str, catalog: Catalog, access: tuple[str, ...], admitted: list[int]
     ) -> list[tuple[int, float]]:
-        positions = catalog.positions_at(compiled.access)
+        positions = catalog.positions_at(access)
+        let_through = set(admitted)
         mask = np.fromiter(
-            (compiled.matches(catalog.metadatas[i]) for i in positions),
-            dtype=np.float32,
-            count=len(positions),
+            (i in let_through for i in positions), dtype=np.float32, count=len(positions)
         )
-        found = self._lexical_index(catalog, compiled.access).search(query, self.candidates, mask)
+        found = self._lexical_index(catalog, access).search(query, self.candidates, mask)
         return [(positions[i], score) for i, score in found]
 
     def _favour_exact(

@@ -23,7 +23,7 @@ import secrets
 import threading
 from pathlib import Path
 
-from retrieval.records import ROLES, User
+from retrieval.records import ANONYMOUS, ROLES, User
 
 MIN_PASSWORD = 10
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
@@ -102,6 +102,12 @@ class UserStore:
         if not entry:
             return None
         return hashlib.sha256(str(entry.get("password", "")).encode()).hexdigest()
+
+    def user(self, name: str) -> User:
+        """The `User` a signed-in name is now (its role read from the file at this moment), or
+        the public for no name, an unknown name or a role the file should not hold."""
+        role = self.role_of(name) if name else None
+        return User(name, role) if role in ROLES else ANONYMOUS
 
     def role_of(self, name: str) -> str | None:
         entry = self._read().get(name)

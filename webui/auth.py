@@ -23,7 +23,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from retrieval.users import UserStore
 
 COOKIE = "cpa-session"
-MANAGERS = ("officer", "admin")  # roles that may add papers (`User.may_manage`)
 SESSION_SECONDS = 8 * 3600
 SIGN_IN_TRIES_PER_MINUTE = 10
 
@@ -146,8 +145,7 @@ class SignIn:
 
     def may_manage(self, request: Any) -> bool:
         """Whether the request is signed in as an officer or admin."""
-        name = self.username(request)
-        return bool(name) and self.users.role_of(name) in MANAGERS
+        return self.users.user(self.username(request) or "").may_manage
 
 
 def _page(message: str, anonymous: bool) -> str:

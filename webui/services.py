@@ -24,7 +24,6 @@ from retrieval.answering import Assistant
 from retrieval.records import (
     ANONYMOUS,
     MAX_QUESTION_CHARS,
-    ROLES,
     Answer,
     Filters,
     RequestError,
@@ -61,9 +60,7 @@ class Services:
         """The user a Gradio request is signed in as (anonymous: the public). The name comes
         from the session Gradio resolved (`request.username`), the role from the users file,
         read now: a removed user or a changed role takes effect at once."""
-        name = getattr(request, "username", None) or ""
-        role = self.users.role_of(name) if name else None
-        return User(name, role) if role in ROLES else ANONYMOUS  # a hand-edited role: public
+        return self.users.user(getattr(request, "username", None) or "")
 
     def check_rate(self, request: Any, user: User) -> None:
         """Anonymous callers get ANON_ASKS_PER_MINUTE questions a minute, per address."""
