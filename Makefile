@@ -54,7 +54,12 @@ eval: install
 fit: install
 	$(PY) -m evals fit
 
+# The scale benchmark (synthetic archives of 1k, 10k and 100k chunks, beside the naive baseline;
+# the first 100k build encodes for about 25 minutes, later ones read the embedding cache), then the
+# ingest and query benchmarks on the real papers and the corpus.
+BENCH_SCALES ?= 1000,10000,100000
 bench: install
+	$(PY) -m evals.bench --scales $(BENCH_SCALES)
 	$(PY) -m evals.bench_ingest
 	$(PY) -m evals.bench_query
 

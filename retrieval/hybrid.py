@@ -28,7 +28,7 @@ from retrieval.dates import parse_time
 from retrieval.filters import CompiledFilter, compile_filter
 from retrieval.followup import ChatRewriter, rewrite_followup
 from retrieval.fusion import reciprocal_rank_fusion
-from retrieval.lexical import Bm25Index
+from retrieval.lexical import Bm25Index, LexicalIndex, LexicalOpener
 from retrieval.papers import PaperIndex
 from retrieval.question import exact_terms, question_parts
 from retrieval.records import Filters, Hit, SearchResult, User
@@ -80,6 +80,7 @@ class HybridRetriever:
         rewriter: ChatRewriter | None = None,
         watch=None,
         exact_dense: bool = True,
+        lexical_index: LexicalOpener = Bm25Index.open,
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
@@ -107,10 +108,11 @@ class HybridRetriever:
         self.watch = watch
         self._generation: int | None = None
         self.exact_dense = exact_dense  # False: the store's own vector index (a Chroma server)
+        self.open_lexical = lexical_index  # (folder, chunks, fingerprint) -> LexicalIndex
         self._papers: PaperIndex | None = None
         self._vectors: dict[str, np.ndarray] = {}
         self._catalog: Catalog | None = None
-        self._lexical: dict[tuple[str, tuple[str, ...]], Bm25Index] = {}
+        self._lexical: dict[tuple[str, tuple[str, ...]], LexicalIndex] = {}
         self._lock = threading.Lock()
 
     # -- state -------------------------------------------------------------------------------
@@ -154,7 +156,7 @@ class HybridRetriever:
                 self._catalog = catalog
             return self._catalog
 
-    def _lexical_index(self, catalog: Catalog, access: tuple[str, ...]) -> Bm25Index:
+    def _lexical_index(self, catalog: Catalog, access: tuple[str, ...]) -> LexicalIndex:
         """The BM25 index over the chunks of these access levels, loaded or built once per
         snapshot and persisted under its own folder."""
         key = (catalog.fingerprint, access)
@@ -163,7 +165,7 @@ class HybridRetriever:
             if index is None:
                 chunks = [catalog.chunks[i] for i in catalog.positions_at(access)]
                 folder = self.lexical_dir / "+".join(access)
-                index = Bm25Index.open(folder, chunks, catalog.fingerprint)
+                index = self.open_lexical(folder, chunks, catalog.fingerprint)
                 self._lexical = {k: v for k, v in self._lexical.items() if k[0] == key[0]}
                 self._lexical[key] = index
             return index

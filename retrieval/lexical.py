@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -27,7 +27,13 @@ TOKENIZER_VERSION = 2
 
 
 class LexicalIndex(Protocol):
+    """Term search over one snapshot's chunks: positions refer to the chunk list it was opened on."""
+
     def search(self, query: str, k: int, mask: np.ndarray | None) -> list[tuple[int, float]]: ...
+
+
+# How the retriever gets a lexical index for a snapshot: (folder, chunks, store fingerprint).
+LexicalOpener = Callable[[Path, Sequence[Chunk], str], LexicalIndex]
 
 
 def index_text(chunk: Chunk) -> str:
@@ -94,7 +100,8 @@ class Bm25Index:
         if not ids:
             return cls(None, [], fingerprint)
         try:
-            model = bm25s.BM25.load(str(folder), show_progress=False, verbosity=0)
+            # Memory-mapped: the score matrix is paged in as queries touch it, not read whole.
+            model = bm25s.BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0)
         except Exception as exc:  # a damaged index is rebuilt, never fatal
             log.warning("rebuilding the lexical index at %s: %s", folder, exc)
             return None

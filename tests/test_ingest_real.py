@@ -50,10 +50,10 @@ def nearest(real_index, question: str, k: int = 3) -> tuple[list[str], list[dict
     store, embedder, _ = real_index
     [vector] = embedder.embed([question])
     assert len(vector) == 384
-    hits = store.chunks.query(
-        query_embeddings=[vector], n_results=k, include=["documents", "metadatas"]
-    )
-    return hits["documents"][0], hits["metadatas"][0]
+    ids = [chunk_id for chunk_id, _ in store.query(vector, None, k)]
+    page = store.all_chunks()
+    at = {chunk_id: i for i, chunk_id in enumerate(page["ids"])}
+    return [page["documents"][at[i]] for i in ids], [page["metadatas"][at[i]] for i in ids]
 
 
 def test_real_embeddings_find_the_lead_authorities_row(real_index):

@@ -383,7 +383,5 @@ def test_data_persists_for_a_new_store_on_the_same_place(backend, store, embedde
         assert fresh.get_chunks("a") == chunks["a"]
         assert fresh.get_chunks("b") == chunks["b"][1:]
         target = chunks["a"][2]
-        res = fresh.chunks.query(
-            query_embeddings=vectors([target], embedder), n_results=1, where={"doc_id": "a"}
-        )
-        assert res["ids"][0] == [target.id]
+        [(found, _)] = fresh.query(vectors([target], embedder)[0], {"doc_id": "a"}, 1)
+        assert found == target.id
