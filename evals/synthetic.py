@@ -304,9 +304,9 @@ def generate(out: Path, chunks: int, seed: int = 7, questions: int = 60) -> dict
             stale.unlink()
     for i in range(count):
         p = paper(i, seed)
+        # Always rewritten (a second for thousands of papers): a folder written by an older
+        # generator must never pair old papers with new questions.
         target = out / f"{p.doc_id}{'.pdf' if i % 8 == 5 else '.txt'}"
-        if target.exists():
-            continue
         if target.suffix == ".pdf":
             write_pdf(target, p.lines)
         else:

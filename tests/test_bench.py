@@ -127,3 +127,11 @@ def test_the_report_names_each_target_and_whether_it_was_met():
     assert "p95 900 ms ≤ 800 (MISSED)" in text
     assert "startup 12.0 s ≤ 10 (MISSED)" in text
     assert "p50 100 ms ≤ 300 (met)" in text
+
+
+def test_papers_left_by_an_older_generator_are_rewritten(tmp_path):
+    synthetic.generate(tmp_path, 100)
+    stale = tmp_path / f"{synthetic.paper(0, 7).doc_id}.txt"
+    stale.write_text("an older generator's paper\n")
+    synthetic.generate(tmp_path, 100)
+    assert stale.read_text().splitlines() == synthetic.paper(0, 7).lines

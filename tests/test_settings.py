@@ -62,3 +62,18 @@ def test_cli_refuses_a_malformed_setting_with_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "error: CPA_MAX_FILE_MB='lots' is not valid: must be a positive number."
     ]
+
+
+@pytest.mark.parametrize(("precision", "bfloat16"), [("float32", False), ("bfloat16", True)])
+def test_embed_precision_and_batch_size_reach_the_encoder(tmp_path, precision, bfloat16):
+    from ingest.service import build_embedder, build_ingester
+
+    env = {
+        "CPA_DATA_DIR": str(tmp_path),
+        "CPA_EMBED_PRECISION": precision,
+        "CPA_EMBED_BATCH_SIZE": "7",
+    }
+    embedder = build_embedder(load_settings(env))
+    assert (embedder.precision, embedder.batch_size) == (precision, 7)
+    assert embedder._use_bfloat16() is bfloat16  # what the encoder's autocast is switched by
+    assert build_ingester(load_settings(env)).embedder.precision == precision
