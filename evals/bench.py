@@ -143,7 +143,10 @@ def run_scale(out: Path, scale: int, seed: int, repeat: int, clients: int) -> di
             firsts[q["id"]] = hits
     concurrent_ms = concurrent_asks(assistant, questions, clients)
     correct = [bool(answer_correct(q, answers[q["id"]])) for q in questions]
-    first_doc = [reciprocal_rank(q["sources"], [firsts[q["id"]][0].doc_id]) == 1 for q in questions]
+    first_doc = [
+        bool(firsts[q["id"]]) and reciprocal_rank(q["sources"], [firsts[q["id"]][0].doc_id]) == 1
+        for q in questions
+    ]
     result |= {
         "questions": len(questions),
         "search_ms": _latency(search_ms),

@@ -298,15 +298,16 @@ def generate(out: Path, chunks: int, seed: int = 7, questions: int = 60) -> dict
     """Write the archive for `chunks` and its planted questions; return what was written."""
     out.mkdir(parents=True, exist_ok=True)
     count = papers_for(chunks)
-    wanted = {f"{paper(i, seed).doc_id}{'.pdf' if i % 8 == 5 else '.txt'}" for i in range(count)}
+    papers = [paper(i, seed) for i in range(count)]
+    names = [f"{p.doc_id}{'.pdf' if i % 8 == 5 else '.txt'}" for i, p in enumerate(papers)]
+    wanted = set(names)
     for stale in out.iterdir():  # a folder reused for another scale keeps only this scale's papers
         if stale.suffix in (".pdf", ".txt") and stale.name not in wanted:
             stale.unlink()
-    for i in range(count):
-        p = paper(i, seed)
-        # Always rewritten (a second for thousands of papers): a folder written by an older
-        # generator must never pair old papers with new questions.
-        target = out / f"{p.doc_id}{'.pdf' if i % 8 == 5 else '.txt'}"
+    # Always rewritten (a second for thousands of papers): a folder written by an older
+    # generator must never pair old papers with new questions.
+    for p, name in zip(papers, names, strict=True):
+        target = out / name
         if target.suffix == ".pdf":
             write_pdf(target, p.lines)
         else:
@@ -315,7 +316,7 @@ def generate(out: Path, chunks: int, seed: int = 7, questions: int = 60) -> dict
     planted = sorted(picker.sample(range(count), min(count, (questions + 2) // 3)))
     asked = []
     for i in planted:
-        for q in questions_for(paper(i, seed)):
+        for q in questions_for(papers[i]):
             asked.append({"id": f"syn-{len(asked) + 1:03d}", **q})
     asked = asked[:questions]
     with (out / "questions.jsonl").open("w", encoding="utf-8") as handle:
