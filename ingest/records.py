@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,16 @@ class DocumentMeta:
 
     @classmethod
     def from_metadata(cls, meta: dict[str, Any]) -> DocumentMeta:
-        return cls(**{f.name: str(meta[f.name]) for f in fields(cls) if f.name in meta})
+        return _document_meta(tuple((name, str(meta[name])) for name in _META if name in meta))
+
+
+_META = tuple(f.name for f in fields(DocumentMeta))
+
+
+@lru_cache(maxsize=4096)
+def _document_meta(values: tuple[tuple[str, str], ...]) -> DocumentMeta:
+    """One (frozen) record for a paper's chunks, which all carry the same fields."""
+    return DocumentMeta(**dict(values))
 
 
 @dataclass(frozen=True)

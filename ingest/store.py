@@ -44,6 +44,14 @@ class Store(Protocol):
 
     def chunk_index(self) -> list[tuple[str, str, str]]: ...
 
+    def count(self) -> int:
+        """How many chunks the store holds (whole papers' or not)."""
+        ...
+
+    def document_count(self) -> int:
+        """How many document records the store holds."""
+        ...
+
     def all_chunks(self) -> dict[str, list]:
         """Ids, texts and metadata of every stored chunk (no embeddings)."""
         return self._all(self.chunks, ["documents", "metadatas"])
@@ -189,6 +197,9 @@ class ChromaStore:
 
     def count(self) -> int:
         return self.chunks.count()
+
+    def document_count(self) -> int:
+        return self._retried(self.documents.count)
 
     def _all(self, collection, include: list[str], where: dict | None = None) -> dict[str, list]:
         out: dict[str, list] = {"ids": [], **{k: [] for k in include}}

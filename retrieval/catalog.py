@@ -48,6 +48,8 @@ class Catalog:
     _structures: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
     _texts: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False)
     _visible: dict[tuple[str, ...], list[int]] = field(default_factory=dict, repr=False)
+    _admitted: dict[Any, list[int]] = field(default_factory=dict, repr=False)
+    _papers_admitted: dict[Any, list[str]] = field(default_factory=dict, repr=False)
     _vectors: Any = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -168,10 +170,25 @@ class Catalog:
         return self._visible[access]
 
     def admitted(self, compiled) -> list[int]:
-        """Catalog positions of the chunks a compiled filter (and its access rule) lets through."""
-        return [
-            i for i in self.positions_at(compiled.access) if compiled.matches(self.metadatas[i])
-        ]
+        """Catalog positions of the chunks a compiled filter (and its access rule) lets through
+        (worked out once per filter and snapshot)."""
+        if compiled.access_only:
+            return self.positions_at(compiled.access)
+        return _remembered(
+            self._admitted,
+            compiled,
+            lambda: [
+                i for i in self.positions_at(compiled.access) if compiled.matches(self.metadatas[i])
+            ],
+        )
+
+    def papers_admitted(self, compiled) -> list[str]:
+        """Ids of the papers a compiled filter (and its access rule) lets through."""
+        return _remembered(
+            self._papers_admitted,
+            compiled,
+            lambda: [d for d, m in self.documents.items() if compiled.matches_paper(d, m)],
+        )
 
     def chunk_frequency(self, access: tuple[str, ...]) -> Counter[str]:
         """In how many chunks each word occurs, over the chunks of these access levels only
@@ -208,3 +225,15 @@ class Catalog:
     def neighbour(self, chunk: Chunk, step: int) -> Chunk | None:
         index = self.by_position.get((chunk.doc_id, chunk.position + step))
         return None if index is None else self.chunks[index]
+
+
+_REMEMBERED = 32  # filters remembered per snapshot
+
+
+def _remembered(memory: dict, key: Any, work: Callable[[], Any]) -> Any:
+    """`work()`'s result for `key`, computed once; the oldest is forgotten past _REMEMBERED."""
+    if key not in memory:
+        if len(memory) >= _REMEMBERED:
+            memory.pop(next(iter(memory)))
+        memory[key] = work()
+    return memory[key]

@@ -8,7 +8,7 @@ filter or the access rule cannot apply to one and not the other, and no caller c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -69,6 +69,15 @@ class CompiledFilter:
             for v in (self.councils, self.bodies, self.doc_types, self.doc_ids)
         )
 
+    @property
+    def access_only(self) -> bool:
+        """True when the access rule is the filter's only constraint (no filter was set)."""
+        return (
+            all(v is None for v in (self.councils, self.bodies, self.doc_types, self.doc_ids))
+            and not self.since
+            and not self.until
+        )
+
     def where(self) -> dict[str, Any]:
         clauses: list[dict[str, Any]] = [{"access": {"$in": list(self.access)}}]
         for key, values in (
@@ -112,7 +121,7 @@ class CompiledFilter:
 def compile_filter(
     filters: Filters | None,
     user: User | None,
-    documents: Iterable[dict[str, Any]],
+    documents: Collection[dict[str, Any]],
 ) -> CompiledFilter:
     """Turn user filters into exact constraints over the documents the index holds.
 
@@ -122,13 +131,12 @@ def compile_filter(
     filters = filters or Filters()
     user = user or ANONYMOUS
     access = user.access_levels
-    visible = [d for d in documents if d.get("access", "public") in access]
-
     unmatched: list[str] = []
 
     def resolve(wanted: tuple[str, ...], key: str) -> tuple[str, ...] | None:
         if not wanted:
             return None
+        visible = (d for d in documents if d.get("access", "public") in access)
         known = sorted({str(d.get(key, "")) for d in visible} - {""})
         found = resolve_names(wanted, known)
         if not found:

@@ -7,6 +7,8 @@ fitted by `python -m evals fit`).
 
 from __future__ import annotations
 
+import numpy as np
+
 
 def reciprocal_rank_fusion(
     dense: list[tuple[int, float]],
@@ -31,3 +33,20 @@ def reciprocal_rank_fusion(
         fused.append((pos, score, d, lx))
     fused.sort(key=lambda f: (-f[1], f[0]))
     return fused
+
+
+def top_positions(scores: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the `n` highest scores, highest first and ties in index order: what a stable
+    argsort of -scores gives, without sorting every score of a large index.
+
+    >>> top_positions(np.array([0.1, 0.9, 0.5, 0.9]), 2).tolist()
+    [1, 3]
+    """
+    if n <= 0 or scores.size == 0:
+        return np.empty(0, dtype=np.int64)
+    if scores.size > n:
+        threshold = np.partition(scores, scores.size - n)[scores.size - n]
+        chosen = np.flatnonzero(scores >= threshold)  # every tie at the threshold, in order
+    else:
+        chosen = np.arange(scores.size)
+    return chosen[np.argsort(-scores[chosen], kind="stable")][:n]

@@ -23,15 +23,15 @@ import numpy as np
 
 from ingest.embedders import Embedder, query_vectors
 from retrieval.assembly import assemble
-from retrieval.catalog import Catalog, store_fingerprint
+from retrieval.catalog import Catalog
 from retrieval.dates import parse_time
 from retrieval.filters import CompiledFilter, compile_filter
 from retrieval.followup import ChatRewriter, rewrite_followup
-from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.fusion import reciprocal_rank_fusion, top_positions
 from retrieval.lexical import Bm25Index, LexicalIndex, LexicalOpener
-from retrieval.papers import PaperIndex
 from retrieval.question import exact_terms, question_parts
 from retrieval.records import Filters, Hit, SearchResult, User
+from retrieval.snapshot import Snapshots
 from retrieval.stages import (
     each_named_paper,
     interleave,
@@ -81,6 +81,8 @@ class HybridRetriever:
         watch=None,
         exact_dense: bool = True,
         lexical_index: LexicalOpener = Bm25Index.open,
+        recheck_seconds: float | None = None,
+        snapshot_dir: Path | None = None,
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}")
@@ -103,15 +105,18 @@ class HybridRetriever:
         # The single-search modes stay plain, for comparison.
         self.stages = frozenset(stages) if mode == "hybrid" else frozenset({"recency"})
         self.rewriter = rewriter
-        # The data folder's writers (`ingest.writer_lock.IndexWatch`): while one is writing, the
-        # last whole snapshot is served; when the generation moved, the store is reopened.
-        self.watch = watch
-        self._generation: int | None = None
         self.exact_dense = exact_dense  # False: the store's own vector index (a Chroma server)
         self.open_lexical = lexical_index  # (folder, chunks, fingerprint) -> LexicalIndex
-        self._papers: PaperIndex | None = None
+        # `watch`: the data folder's writers (`ingest.writer_lock.IndexWatch`); while one is
+        # writing, the last whole snapshot is served, and when the generation moved it is reread.
+        self.snapshots = Snapshots(
+            store,
+            watch,
+            vectors=exact_dense and mode != "lexical",
+            folder=snapshot_dir,
+            recheck_seconds=recheck_seconds,
+        )
         self._vectors: dict[str, np.ndarray] = {}
-        self._catalog: Catalog | None = None
         self._lexical: dict[tuple[str, tuple[str, ...]], LexicalIndex] = {}
         self._lock = threading.Lock()
 
@@ -125,36 +130,8 @@ class HybridRetriever:
             self.embedder.warm_up()
 
     def catalog(self) -> Catalog:
-        """The current snapshot of the store, reloaded when documents were added or changed
-        (by this process or, as the generation counter tells, by another)."""
-        if self.watch is not None:
-            if self._catalog is not None and self.watch.writing():
-                return self._catalog  # a run is writing: never a half-written state
-            number = self.watch.generation()
-            if number != self._generation:
-                if self._generation is not None:
-                    if self._catalog is not None and self.watch.writing():
-                        return self._catalog  # a run began meanwhile: reopen after it
-                    self.store.reconnect()
-                self._generation = number
-        documents = self.store.document_records()
-        fingerprint = store_fingerprint(documents)
-        with self._lock:
-            if self._catalog is None or self._catalog.fingerprint != fingerprint:
-                try:
-                    catalog = Catalog.load(self.store, documents)
-                    if self.exact_dense and self.mode != "lexical":
-                        catalog.vectors(self.store)  # read with the snapshot, not mid-write
-                except Exception as exc:
-                    if self._catalog is None or self.watch is None:
-                        raise
-                    # A run began writing after the check above: keep the last whole snapshot.
-                    log.warning("index changing underneath; serving the last snapshot (%s)", exc)
-                    return self._catalog
-                self._lexical = {}
-                self._papers = PaperIndex.build(catalog)
-                self._catalog = catalog
-            return self._catalog
+        """The current snapshot of the store (`retrieval.snapshot`)."""
+        return self.snapshots.current()
 
     def _lexical_index(self, catalog: Catalog, access: tuple[str, ...]) -> LexicalIndex:
         """The BM25 index over the chunks of these access levels, loaded or built once per
@@ -226,7 +203,7 @@ class HybridRetriever:
             notes = ["No papers from that time; searched papers of every date."]
             hits = self._ranked(rewritten, catalog, filters, user, k, time.recency)
         compiled = compile_filter(effective, user, catalog.documents.values())
-        visible = [d for d, m in catalog.documents.items() if compiled.matches_paper(d, m)]
+        visible = catalog.papers_admitted(compiled)
         return SearchResult(
             hits,
             query,
@@ -234,7 +211,7 @@ class HybridRetriever:
             effective,
             notes,
             self._similarity(rewritten, hits, catalog),
-            self._papers.scores(rewritten, visible) if self._papers is not None else {},
+            self.snapshots.papers.scores(rewritten, visible) if self.snapshots.papers else {},
         )
 
     def _query_vector(self, query: str) -> np.ndarray:
@@ -298,12 +275,12 @@ class HybridRetriever:
         if recency and "recency" in self.stages:
             fused = newest_first(fused, catalog)
         if "papers" in self.stages:
-            visible = [d for d, m in catalog.documents.items() if compiled.matches_paper(d, m)]
+            visible = catalog.papers_admitted(compiled)
             fused = paper_prior(
                 fused,
                 query,
                 catalog,
-                self._papers,
+                self.snapshots.papers,
                 visible,
                 self.paper_weight / (self.rrf_k + 1),
                 self.paper_k,
@@ -361,18 +338,18 @@ class HybridRetriever:
             return []
         rows = np.asarray(admitted, dtype=np.int64)
         unit = vector / (np.linalg.norm(vector) or 1.0)
-        similarity = catalog.vectors(self.store)[rows] @ unit
-        top = np.argsort(-similarity, kind="stable")[:n]
-        return [(int(rows[i]), float(similarity[i])) for i in top]
+        # One pass over every row, then the admitted ones: cheaper than copying their rows out.
+        similarity = (catalog.vectors(self.store) @ unit)[rows]
+        return [(int(rows[i]), float(similarity[i])) for i in top_positions(similarity, n)]
 
     def _lexical_search(
         self, query: str, catalog: Catalog, access: tuple[str, ...], admitted: list[int]
     ) -> list[tuple[int, float]]:
         positions = catalog.positions_at(access)
-        let_through = set(admitted)
-        mask = np.fromiter(
-            (i in let_through for i in positions), dtype=np.float32, count=len(positions)
-        )
+        mask = None  # no filter: every chunk of these access levels
+        if len(admitted) < len(positions):
+            mask = np.zeros(len(positions), dtype=np.float32)
+            mask[np.searchsorted(positions, admitted)] = 1.0  # both in catalog order
         found = self._lexical_index(catalog, access).search(query, self.candidates, mask)
         return [(positions[i], score) for i, score in found]
 

@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from ingest.records import Chunk
+from retrieval.fusion import top_positions
 from retrieval.question import alternatives
 from retrieval.text import split_compounds, terms
 
@@ -135,7 +136,5 @@ class Bm25Index:
             return []
         scores = self._model.get_scores(query_ids, weight_mask=mask)
         positive = np.flatnonzero(scores > 0)
-        if positive.size == 0:
-            return []
-        top = positive[np.argsort(-scores[positive], kind="stable")[:k]]
+        top = positive[top_positions(scores[positive], k)]
         return [(int(i), float(scores[i])) for i in top]

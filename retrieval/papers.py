@@ -54,34 +54,51 @@ class PaperIndex:
 
     def __init__(self, names: dict[str, list[str]]):
         self.names = names
+        self._counts = {d: Counter(words) for d, words in names.items()}
+        self._postings: dict[str, set[str]] = {}
+        for doc_id, counts in self._counts.items():
+            for term in counts:
+                self._postings.setdefault(term, set()).add(doc_id)
+        self._seen: dict[tuple[str, ...], tuple[frozenset[str], float]] = {}
 
     @classmethod
     def build(cls, catalog: Catalog) -> PaperIndex:
         return cls({d: terms(paper_name(d, m, catalog)) for d, m in catalog.documents.items()})
+
+    def _visible(self, visible: Iterable[str]) -> tuple[frozenset[str], float]:
+        """The visible papers this index names, and their names' mean length (kept for the few
+        sets of visible papers the users' filters make)."""
+        key = tuple(visible)
+        if key not in self._seen:
+            if len(self._seen) >= 32:
+                self._seen.pop(next(iter(self._seen)))
+            known = frozenset(d for d in key if d in self.names)
+            average = sum(len(self.names[d]) for d in known) / max(len(known), 1)
+            self._seen[key] = (known, average)
+        return self._seen[key]
 
     def scores(self, query: str, visible: Iterable[str]) -> dict[str, float]:
         """BM25 of each visible paper's name against the question (k1 1.2, b 0.75).
 
         Word counts and lengths are taken over the visible papers only: a paper a user cannot see must
         not change how the papers they can see are ranked."""
-        visible = [d for d in visible if d in self.names]
-        frequency = Counter(t for d in visible for t in set(self.names[d]))
-        n = len(visible)
-        average = sum(len(self.names[d]) for d in visible) / max(n, 1)
-        asked = set(terms(query))
-        out = {}
-        for doc_id in visible:
-            words = self.names[doc_id]
-            counts = Counter(words)
-            length = len(words) / (average or 1)
-            score = 0.0
-            for term in asked & set(counts):
-                idf = math.log(1 + (n - frequency[term] + 0.5) / (frequency[term] + 0.5))
-                tf = counts[term]
-                score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length))
-            if score > 0:
-                out[doc_id] = score
-        return out
+        known, average = self._visible(visible)
+        n = len(known)
+        out: dict[str, float] = {}
+        for term in sorted(set(terms(query))):
+            holders = self._postings.get(term, set())
+            if len(known) < len(self.names):  # else every paper is visible
+                holders = holders & known
+            if not holders:
+                continue
+            idf = math.log(1 + (n - len(holders) + 0.5) / (len(holders) + 0.5))
+            for doc_id in holders:
+                tf = self._counts[doc_id][term]
+                length = len(self.names[doc_id]) / (average or 1)
+                out[doc_id] = out.get(doc_id, 0.0) + idf * tf * 2.2 / (
+                    tf + 1.2 * (0.25 + 0.75 * length)
+                )
+        return {d: score for d, score in out.items() if score > 0}
 
     def ranks(self, query: str, visible: Iterable[str]) -> dict[str, int]:
         """1 for the paper whose name the question matches best, 2 for the next …"""

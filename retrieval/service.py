@@ -12,6 +12,10 @@ from retrieval.hybrid import HybridRetriever
 from retrieval.records import Filters, SearchResult, User
 from retrieval.scoring import Weights
 
+# A Chroma server may be written by ingest runs on other machines, which move no generation
+# counter here: the reader looks for their papers this often (one read of every record).
+SERVER_RECHECK_SECONDS = 10.0
+
 
 def build_retriever(
     settings: Settings,
@@ -36,6 +40,10 @@ def build_retriever(
         mode=mode,
         rewriter=build_rewriter(settings),
         watch=IndexWatch(settings.data_dir),
+        recheck_seconds=SERVER_RECHECK_SECONDS if settings.chroma_url else None,
+        snapshot_dir=None
+        if settings.chroma_url
+        else settings.data_dir / "snapshot" / settings.collection,
         exact_dense=not settings.chroma_url,
         **fitted,
     )

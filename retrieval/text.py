@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ingest import lexicon
 
@@ -16,6 +17,7 @@ _VOWEL = re.compile(r"[aeiouy]")
 _DOUBLE = re.compile(r"([b-df-hj-km-np-tv-xz])\1$")
 
 
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light English stemmer: plurals, possessives, -ed, -ing and a final -e.
 

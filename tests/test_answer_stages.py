@@ -107,7 +107,7 @@ CHUNKS, CATALOG = catalog_of(
         ),
     ]
 )
-IDF = Idf(CATALOG, ("public",))
+IDF = Idf.count(CATALOG, ("public",))
 
 
 def analysed(question: str, picks=None):
@@ -178,7 +178,7 @@ def test_a_question_put_to_the_meeting_is_not_its_own_answer():
             ),
         ]
     )
-    idf = Idf(catalog, ("public",))
+    idf = Idf.count(catalog, ("public",))
     question = "What will the council do with the old skatepark site?"
     q = Question.parse(question, idf.known)
     hits = [Hit(c, 1.0 / (n + 1), n + 1) for n, c in enumerate(chunks)]

@@ -351,14 +351,14 @@ def test_a_motion_question_finds_the_vote_through_the_motion_record():
 
     lost = unit_with("On being put to the vote the amendment was LOST (2 for, 6 against).")
     other = unit_with("The vote was unanimous.")
-    ctx = FeatureContext.build(q, [lost, other], catalog, Idf(catalog, ("public",)))
+    ctx = FeatureContext.build(q, [lost, other], catalog, Idf.count(catalog, ("public",)))
     f_lost, f_other = unit_features(lost, q, ctx), unit_features(other, q, ctx)
     assert f_lost["record_for_motion"] > 0.5 and f_lost["record_answers"] == 1.0
     assert f_other["record_for_motion"] < f_lost["record_for_motion"]
     # A catalog read from an older ingest has no structure: the features are simply 0.
     metas = [c.to_metadata() for c in chunks]
     bare = Catalog(chunks, metas, {"oakham-minutes": metas[0]}, fingerprint="old")
-    ctx = FeatureContext.build(q, [lost], bare, Idf(bare, ("public",)))
+    ctx = FeatureContext.build(q, [lost], bare, Idf.count(bare, ("public",)))
     assert unit_features(lost, q, ctx)["record_for_motion"] == 0.0
 
 
